@@ -1,0 +1,34 @@
+"""The ``civic`` command line for operators."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from civicdata.cli.base import CivicContext, civic_error
+from civicdata.cli.core import db, init, serve
+from civicdata.cli.keys import keys
+from civicdata.config import Config, ConfigError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Operate the Civic Data Platform (configuration from CIVIC_* variables)."""
+    try:
+        ctx.obj = CivicContext(Config.from_env())
+    except ConfigError as exc:
+        raise civic_error(f"configuration: {exc}") from None
+
+
+for command in (init, serve, db, keys):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="civic")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

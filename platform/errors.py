@@ -1,0 +1,59 @@
+"""Errors as RFC 9457 problem+json for the API and OAuth, HTML for the portal.
+
+Every error answer names what was wrong and never carries records or counts.
+Unexpected exceptions are logged with their traceback and answered with a
+generic 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def wants_problem_json() -> bool:
+    path = request.path
+    return path.startswith(("/api/", "/oauth/", "/.well-known/")) or path in ("/healthz", "/readyz")
+
+
+def problem(
+    status: int, title: str, detail: str | None = None, **extra: Any
+) -> Response:
+    """A problem+json response (RFC 9457)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    if wants_problem_json():
+        extra: dict[str, Any] = {}
+        data = getattr(exc, "data", None)  # flask-smorest / webargs validation details
+        if isinstance(data, dict) and data.get("messages"):
+            extra["errors"] = data["messages"]
+        detail = exc.description if status < 500 else None
+        response = problem(status, exc.name, detail, **extra)
+        for key, value in (exc.get_headers() if status == 405 else []):
+            if key.lower() == "allow":
+                response.headers[key] = value
+        return response
+    return render_template("error.html", status=status, title=exc.name, detail=exc.description), status
+
+
+def _unexpected(exc: Exception) -> Response | tuple[str, int]:
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _http_error(InternalServerError())
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,87 @@
+"""The instance's key files: created once by ``civic init``, loaded at start-up.
+
+``keys/`` holds the master keyring, the blind-index key and the Ed25519 signing
+key (consent receipts, releases, audit checkpoints). Files are owner-only.
+Creating is idempotent: existing keys are never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from civicdata.config import Config
+from civicdata.vault import LocalKeyring
+from civicdata.vault.blind_index import BlindIndex
+
+BLIND_INDEX_FILE = "blind-index.key"
+SIGNING_FILE = "signing-ed25519.pem"
+SIGNING_PUBLIC_FILE = "signing-ed25519.pub.pem"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def ensure_keys(config: Config) -> list[str]:
+    """Create whichever key files are missing; return the names of those created."""
+    created: list[str] = []
+    if not config.keyring_path.exists() and not os.environ.get("CIVIC_KEYRING_JSON"):
+        LocalKeyring.generate().save(config.keyring_path)
+        created.append(str(config.keyring_path))
+    blind = config.keys_dir / BLIND_INDEX_FILE
+    if not blind.exists():
+        _write_private(blind, secrets.token_bytes(32).hex().encode())
+        created.append(str(blind))
+    signing = config.keys_dir / SIGNING_FILE
+    if not signing.exists():
+        key = Ed25519PrivateKey.generate()
+        _write_private(
+            signing,
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+        (config.keys_dir / SIGNING_PUBLIC_FILE).write_bytes(public_pem(key.public_key()))
+        created.append(str(signing))
+    return created
+
+
+def public_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """Every key the running platform needs, loaded once."""
+
+    keyring: LocalKeyring
+    blind_index: BlindIndex
+    signing: Ed25519PrivateKey
+
+
+def load_keys(config: Config) -> KeySet:
+    """Load the key files; a missing file is a clear error telling to run ``civic init``."""
+    keyring = LocalKeyring.load(config.keyring_path)
+    blind_path = config.keys_dir / BLIND_INDEX_FILE
+    signing_path = config.keys_dir / SIGNING_FILE
+    for path in (blind_path, signing_path):
+        if not path.exists():
+            raise FileNotFoundError(f"{path} not found (run `civic init`)")
+    blind = BlindIndex(bytes.fromhex(blind_path.read_text().strip()))
+    signing = serialization.load_pem_private_key(signing_path.read_bytes(), password=None)
+    if not isinstance(signing, Ed25519PrivateKey):
+        raise ValueError(f"{signing_path} is not an Ed25519 private key")
+    return KeySet(keyring, blind, signing)

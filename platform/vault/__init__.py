@@ -1,0 +1,17 @@
+"""Envelope encryption of personal data: master keys wrap per-citizen data keys."""
+
+from civicdata.vault.envelope import DecryptionError, associated_data, open_sealed, seal
+from civicdata.vault.keyring import KeyManager, KeyringError, LocalKeyring
+from civicdata.vault.service import CitizenCipher, Vault
+
+__all__ = [
+    "CitizenCipher",
+    "DecryptionError",
+    "KeyManager",
+    "KeyringError",
+    "LocalKeyring",
+    "Vault",
+    "associated_data",
+    "open_sealed",
+    "seal",
+]

@@ -1,0 +1,1 @@
+"""Web portal and health probes."""
