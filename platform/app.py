@@ -28,9 +28,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.teardown_appcontext(_close_session)
 
     from civicdata import errors
-    from civicdata.web import health, portal
-
     from civicdata.api import init_api
+    from civicdata.web import health, portal
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler

@@ -29,6 +29,8 @@ def record_event(
     leaked = FORBIDDEN_KEYS.intersection(details)
     if leaked:
         raise ValueError(f"audit details must not carry {', '.join(sorted(leaked))}")
-    event = AuditEvent(actor=actor, action=action, resource=resource, decision=decision, details=details)
+    event = AuditEvent(
+        actor=actor, action=action, resource=resource, decision=decision, details=details
+    )
     session.add(event)
     return event

@@ -44,7 +44,9 @@ def create_citizen(
     cipher = vault.create_key(session, cid)
     if email is not None:
         citizen.email_enc = cipher.seal(email.encode(), "citizens", "email", cid)
-        session.add(CitizenLookup(digest=index.digest("email", email), kind="email", citizen_id=cid))
+        session.add(
+            CitizenLookup(digest=index.digest("email", email), kind="email", citizen_id=cid)
+        )
     if name is not None:
         citizen.name_enc = cipher.seal(name.encode(), "citizens", "name", cid)
     for kind, value in (references or {}).items():

@@ -60,7 +60,9 @@ class Config:
         env = reader.choice("CIVIC_ENV", ENVIRONMENTS, default="development")
         production = env == "production"
         instance = reader.path("CIVIC_INSTANCE_PATH", default=None if production else "instance")
-        keys_dir = reader.path("CIVIC_KEYS_DIR", default=None if production else str(instance / "keys"))
+        keys_dir = reader.path(
+            "CIVIC_KEYS_DIR", default=None if production else str(instance / "keys")
+        )
         config = cls(
             env=env,
             instance_path=instance,
@@ -74,9 +76,13 @@ class Config:
             ),
             keys_dir=keys_dir,
             city_dir=reader.path("CIVIC_CITY_DIR", default=str(DEFAULT_CITY_DIR)),
-            public_url=reader.string("CIVIC_PUBLIC_URL", default="http://127.0.0.1:5000").rstrip("/"),
+            public_url=reader.string("CIVIC_PUBLIC_URL", default="http://127.0.0.1:5000").rstrip(
+                "/"
+            ),
             session_idle_minutes=reader.integer("CIVIC_SESSION_IDLE_MINUTES", default=30, low=1),
-            session_absolute_hours=reader.integer("CIVIC_SESSION_ABSOLUTE_HOURS", default=12, low=1),
+            session_absolute_hours=reader.integer(
+                "CIVIC_SESSION_ABSOLUTE_HOURS", default=12, low=1
+            ),
             login_max_failures=reader.integer("CIVIC_LOGIN_MAX_FAILURES", default=5, low=1),
             login_window_seconds=reader.integer("CIVIC_LOGIN_WINDOW_SECONDS", default=900, low=1),
             argon2_time_cost=reader.integer(
@@ -133,5 +139,7 @@ class _Reader:
     def secret(self, name: str, production: bool) -> str:
         value = self._raw(name, None if production else _DEV_SECRET)
         if production and (value == _DEV_SECRET or len(value) < 32):
-            raise ConfigError(f"{name} must be a random value of at least 32 characters in production")
+            raise ConfigError(
+                f"{name} must be a random value of at least 32 characters in production"
+            )
         return value

@@ -20,9 +20,7 @@ def wants_problem_json() -> bool:
     return path.startswith(("/api/", "/oauth/", "/.well-known/")) or path in ("/healthz", "/readyz")
 
 
-def problem(
-    status: int, title: str, detail: str | None = None, **extra: Any
-) -> Response:
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
     """A problem+json response (RFC 9457)."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
@@ -40,11 +38,13 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
             extra["errors"] = data["messages"]
         detail = exc.description if status < 500 else None
         response = problem(status, exc.name, detail, **extra)
-        for key, value in (exc.get_headers() if status == 405 else []):
+        for key, value in exc.get_headers() if status == 405 else []:
             if key.lower() == "allow":
                 response.headers[key] = value
         return response
-    return render_template("error.html", status=status, title=exc.name, detail=exc.description), status
+    return render_template(
+        "error.html", status=status, title=exc.name, detail=exc.description
+    ), status
 
 
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:

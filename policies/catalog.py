@@ -172,7 +172,9 @@ class _FieldSchema(Schema):
         kind = data["type"]
         if kind == "category":
             if ("domain" in data) == ("domain_ref" in data):
-                raise ValidationError("a category needs exactly one of domain or domain_ref", "domain")
+                raise ValidationError(
+                    "a category needs exactly one of domain or domain_ref", "domain"
+                )
             domain = data.get("domain")
             if domain is not None and (not domain or len(set(domain)) != len(domain)):
                 raise ValidationError("must be a non-empty list without duplicates", "domain")
@@ -263,7 +265,9 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        raise CatalogError(path, [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
+        raise CatalogError(
+            path, [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]
+        ) from None
     except OSError as exc:
         raise CatalogError(path, [f"cannot read: {exc.strerror}"]) from None
 

@@ -89,7 +89,7 @@ class _Databases:
         try:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - reported, never swallowed
+        except Exception as exc:
             message = f"PostgreSQL at {make_url(base).render_as_string()} unreachable: {exc}"
             if IN_CI:
                 pytest.fail(message, pytrace=False)

@@ -49,7 +49,9 @@ def test_python_m_pytest_from_root_imports_stdlib_platform(tmp_path: Path) -> No
 
 
 def test_every_package_folder_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = set()
     for init in (ROOT / "platform").rglob("__init__.py"):
         rel = init.parent.relative_to(ROOT / "platform")

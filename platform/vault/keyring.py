@@ -131,7 +131,9 @@ class LocalKeyring:
         """A keyring with a fresh primary key added; older keys stay for unwrapping."""
         now = datetime.now(UTC)
         key = MasterKey(
-            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}", secrets.token_bytes(32), now.isoformat()
+            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
+            secrets.token_bytes(32),
+            now.isoformat(),
         )
         return LocalKeyring([*self._keys.values(), key], key.id)
 
@@ -147,6 +149,8 @@ class LocalKeyring:
     def generate(cls) -> LocalKeyring:
         now = datetime.now(UTC)
         key = MasterKey(
-            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}", secrets.token_bytes(32), now.isoformat()
+            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
+            secrets.token_bytes(32),
+            now.isoformat(),
         )
         return cls([key], key.id)

@@ -28,7 +28,9 @@ def test_migrations_downgrade_to_base_and_up_again(tmp_path) -> None:
     command.downgrade(migrations.alembic_config(url), "base")
     engine = create_engine(url)
     with engine.connect() as conn:
-        tables = {r[0] for r in conn.exec_driver_sql("select name from sqlite_master where type='table'")}
+        tables = {
+            r[0] for r in conn.exec_driver_sql("select name from sqlite_master where type='table'")
+        }
     engine.dispose()
     assert tables <= {"alembic_version"}
     migrations.upgrade(url)

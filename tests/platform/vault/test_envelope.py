@@ -22,9 +22,12 @@ def test_known_answer_pins_the_on_disk_format() -> None:
     assert ad == b"civic/v1\x00c-1\x00citizens\x00email\x00c-1"
     blob = seal(KEY, b"ana@example.org", ad, nonce=NONCE)
     assert blob[0] == 1 and blob[1:13] == NONCE and len(blob) == 1 + 12 + 15 + 16
-    assert blob.hex() == (
-        "01" + NONCE.hex() + "2975bf261c9137f34e0e3ac6b5170d"  # ciphertext (15 bytes)
-        "b20d3e8537d8e78f182ee4871cd63d83"  # GCM tag
+    assert (
+        blob.hex()
+        == (
+            "01" + NONCE.hex() + "2975bf261c9137f34e0e3ac6b5170d"  # ciphertext (15 bytes)
+            "b20d3e8537d8e78f182ee4871cd63d83"  # GCM tag
+        )
     )
     assert open_sealed(KEY, bytes.fromhex(blob.hex()), ad) == b"ana@example.org"
 
@@ -92,7 +95,11 @@ def test_keyring_round_trip_and_retirement(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['{"keys": []}', "not json", '{"primary": "a", "keys": [{"id": "a", "key": "AAAA", "created": ""}]}'],
+    [
+        '{"keys": []}',
+        "not json",
+        '{"primary": "a", "keys": [{"id": "a", "key": "AAAA", "created": ""}]}',
+    ],
 )
 def test_malformed_keyring_is_a_clear_error(text: str) -> None:
     with pytest.raises(KeyringError):
