@@ -16,10 +16,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from policies.catalog import flatten_errors
 
 DEMO_PURPOSES = Path(__file__).resolve().parent.parent / "policies" / "city" / "purposes.yaml"
 LANGUAGES = ("en", "ca")
@@ -114,18 +115,6 @@ class _FileSchema(Schema):
     )
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        return [
-            line
-            for key, value in messages.items()
-            for line in _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        ]
-    if isinstance(messages, list):
-        return [line for m in messages for line in _flatten(m, prefix)]
-    return [f"{prefix or '(file)'}: {messages}"]
-
-
 def load_purposes(
     path: Path | str = DEMO_PURPOSES,
     datasets: set[str] | None = None,
@@ -142,7 +131,7 @@ def load_purposes(
     try:
         data = _FileSchema().load(raw if raw is not None else {})
     except ValidationError as exc:
-        raise PurposesError(path, _flatten(exc.messages)) from None
+        raise PurposesError(path, flatten_errors(exc.messages)) from None
     problems: list[str] = []
     purposes: dict[str, Purpose] = {}
     for pid, p in data["purposes"].items():

@@ -238,24 +238,24 @@ class _CatalogSchema(Schema):
     )
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    """Turn marshmallow's nested error dict into ``path.to.field: message`` lines."""
+def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested error dict into ``path.to.field: message`` lines.
+
+    Errors inside a ``Dict`` field arrive as ``{key: {"value": {...}}}``; the
+    ``value`` level is dropped so paths read like the YAML they point at.
+    """
     if isinstance(messages, dict):
         out: list[str] = []
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(_flatten(value, "" if key == "_schema" and not prefix else name))
+            if key in ("value", "_schema"):
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(flatten_errors(value, name))
         return out
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [f"{prefix or '(file)'}: {m}" for m in messages]
     if isinstance(messages, list):
-        return [line for m in messages for line in _flatten(m, prefix)]
+        return [line for m in messages for line in flatten_errors(m, prefix)]
     return [f"{prefix or '(file)'}: {messages}"]
-
-
-def flatten_errors(messages: Any) -> list[str]:
-    """Public form of the error flattener, reused by the other YAML loaders."""
-    return _flatten(messages)
 
 
 def read_yaml(path: Path) -> Any:

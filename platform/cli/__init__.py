@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from civicdata.cli.base import CivicContext, civic_error
@@ -28,7 +26,3 @@ for command in (init, serve, db, keys):
 
 def main() -> None:
     cli(prog_name="civic")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
