@@ -1,1 +1,11 @@
-"""consent."""
+"""consent: purposes, consent records and their life cycle, signed receipts, eligibility.
+
+- :mod:`consent.purposes` — the declared purposes and their notices.
+- :mod:`consent.tables` — the notice-version and append-only consent-event tables.
+- :mod:`consent.notices` — publishing notice versions when a notice's text changes.
+- :mod:`consent.records` — giving and withdrawing consent, history.
+- :mod:`consent.status` — a citizen's state per purpose (dashboard, apps).
+- :mod:`consent.receipts` — Kantara-style receipts signed with Ed25519, and verifying them.
+- :mod:`consent.eligibility` — whose records a purpose may use at an instant.
+- :mod:`consent.append_only` — an engine guard refusing UPDATE/DELETE on consent history.
+"""

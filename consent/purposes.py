@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
+from dateutil.relativedelta import relativedelta
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from policies.catalog import flatten_errors
@@ -73,6 +76,24 @@ class Purpose:
             separators=(",", ":"),
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def consent_valid_until(self, given_at: datetime) -> datetime:
+        """When a consent given at ``given_at`` lapses: ``consent_validity`` later.
+
+        Months and years follow the calendar (31 January + P1M is 28 or 29 February).
+
+        >>> from dataclasses import replace
+        >>> p = replace(load_purposes()["transport-planning"], consent_validity="P1M")
+        >>> p.consent_valid_until(datetime(2025, 1, 31)).date().isoformat()
+        '2025-02-28'
+        """
+        match = re.fullmatch(DURATION, self.consent_validity)
+        if match is None:
+            raise ValueError(
+                f"{self.id}: consent_validity {self.consent_validity!r} is not PnYnMnD"
+            )
+        years, months, days = (int(part[:-1]) if part else 0 for part in match.groups())
+        return given_at + relativedelta(years=years, months=months, days=days)
 
 
 class _TextSchema(Schema):

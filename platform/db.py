@@ -60,7 +60,10 @@ def all_metadata() -> list[MetaData]:
 
 def _domain_metadata() -> list[MetaData]:
     """Tables declared by domain packages (which cannot import this module)."""
-    return []
+    from consent.tables import metadata as consent_metadata
+    from policies.tables import metadata as policies_metadata
+
+    return [consent_metadata, policies_metadata]
 
 
 def utcnow() -> datetime:

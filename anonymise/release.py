@@ -1,0 +1,234 @@
+"""Run a release: fresh OpenDP measurements, checked against the reserved budget.
+
+The platform's ledger reserves ``epsilon`` (and ``delta`` for the Gaussian
+mechanism) before calling :func:`release`; the engine computes every scale in
+closed form, builds one measurement per component, and refuses to run
+(:class:`~anonymise.measurement.PrivacyCheckFailed`) unless OpenDP's privacy map
+of their composition fits in what was reserved. Then each measurement runs once
+on the prepared frame and the outputs are post-processed (counts clamped at 0,
+means as ratios, intervals attached), which cannot weaken the guarantee.
+
+Errors raised here never contain data: an empty frame gives a normal noisy
+release. :class:`ReleaseFailed` keeps OpenDP's own error as its ``__cause__``
+for the operator's eyes only, since it may quote values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from anonymise.accuracy import half_width, mean_interval
+from anonymise.canonical import as_dict, query_hash
+from anonymise.components import Component
+from anonymise.measurement import DEFAULT_MAX_ROWS, VALUE, PrivacyCheckFailed, composed_loss, invoke
+from anonymise.planning import calibrate, component_alpha, field_range, plan_component, total_budget
+from anonymise.preparation import prepare
+from anonymise.privacy_loss import ceil_micro, exceeds, rho_to_epsilon
+from anonymise.query import Measure, Query
+from anonymise.result import Cell, Noise, Release, Truncation
+from anonymise.sensitivity import ContributionBounds
+from policies.catalog import Catalog, DatasetSpec
+
+
+class ReleaseFailed(RuntimeError):
+    """The release could not be computed; the message never carries data."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    """One component's released values (in key order) and the scale it used."""
+
+    component: Component
+    values: list[Any]
+    scale: float
+
+
+def _values(component: Component, output: pl.DataFrame) -> list[Any]:
+    """Released values in the component's key order (every key must be present)."""
+    if not component.group_by:
+        values = [output[VALUE][0]] if output.height == 1 else [None]
+    else:
+        rows = output.select(*component.group_by, VALUE).iter_rows()
+        found = {tuple(row[:-1]): row[-1] for row in rows}
+        values = [found.get(key) for key in component.keys]
+    if any(v is None for v in values):
+        raise ReleaseFailed("OpenDP returned an incomplete release")
+    return values
+
+
+def _keys(component: Component) -> tuple[tuple[Any, ...], ...]:
+    return component.keys if component.group_by else ((),)
+
+
+def _additive_cells(
+    measure: Measure, out: _Output, group_by: tuple[str, ...], low: float
+) -> list[Cell]:
+    comp = out.component
+    hw = half_width(comp.distribution, out.scale, component_alpha(measure))
+    nonnegative = comp.role != "sum" or low >= 0
+    cells = []
+    for key, raw in zip(_keys(comp), out.values, strict=True):
+        value = max(raw, 0) if nonnegative else raw
+        cells.append(
+            Cell(
+                measure=measure.name,
+                kind=measure.kind,
+                group=dict(zip(group_by, key, strict=False)),
+                value=value,
+                half_width=hw,
+                lower=max(value - hw, 0) if nonnegative else value - hw,
+                upper=value + hw,
+                bin=key[-1] if comp.role == "histogram" else None,
+            )
+        )
+    return cells
+
+
+def _mean_cells(
+    measure: Measure,
+    sums: _Output,
+    counts: _Output,
+    group_by: tuple[str, ...],
+    low: float,
+    high: float,
+) -> list[Cell]:
+    alpha = component_alpha(measure)
+    sum_hw = half_width(sums.component.distribution, sums.scale, alpha)
+    count_hw = half_width(counts.component.distribution, counts.scale, alpha)
+    cells = []
+    for key, s, n in zip(_keys(sums.component), sums.values, counts.values, strict=True):
+        value, lower, upper = mean_interval(float(s), sum_hw, float(n), count_hw, low, high)
+        cells.append(
+            Cell(
+                measure=measure.name,
+                kind=measure.kind,
+                group=dict(zip(group_by, key, strict=True)),
+                value=value,
+                half_width=max(value - lower, upper - value),
+                lower=lower,
+                upper=upper,
+            )
+        )
+    return cells
+
+
+def _quantile_cells(measure: Measure, out: _Output, group_by: tuple[str, ...]) -> list[Cell]:
+    comp = out.component
+    rank = plan_component(comp, out.scale, 0.0, component_alpha(measure)).rank_error
+    return [
+        Cell(
+            measure=measure.name,
+            kind=measure.kind,
+            group=dict(zip(group_by, key, strict=True)),
+            value=float(raw),
+            half_width=None,
+            lower=None,
+            upper=None,
+            quantile=comp.level,
+            rank_error=rank,
+        )
+        for key, raw in zip(_keys(comp), out.values, strict=True)
+    ]
+
+
+def _cells(query: Query, dataset: DatasetSpec, outputs: list[_Output]) -> list[Cell]:
+    cells: list[Cell] = []
+    for measure in query.measures:
+        mine = [o for o in outputs if o.component.measure == measure.name]
+        low, high = field_range(dataset, measure.field)
+        if measure.kind == "mean":
+            cells += _mean_cells(measure, mine[0], mine[1], query.group_by, low, high)
+        elif measure.kind in ("quantile", "median"):
+            for out in mine:
+                cells += _quantile_cells(measure, out, query.group_by)
+        else:
+            cells += _additive_cells(measure, mine[0], query.group_by, low)
+    return cells
+
+
+def _truncation(query: Query, dataset: DatasetSpec, bounds: ContributionBounds) -> Truncation:
+    numeric = {m.field for m in query.measures if m.field}
+    return Truncation(
+        records_per_citizen=bounds.records_per_citizen,
+        catalog_max_records=dataset.max_records_per_citizen,
+        records_per_group=bounds.records_per_group,
+        groups_per_citizen=bounds.groups_per_citizen,
+        worst_case_kept=bounds.records_per_citizen / dataset.max_records_per_citizen,
+        clamped_to={name: field_range(dataset, name) for name in sorted(numeric)},
+    )
+
+
+def release(
+    query: Query,
+    frame: pl.DataFrame,
+    catalog: Catalog,
+    epsilon: Decimal,
+    *,
+    bounds: ContributionBounds | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> Release:
+    """Release ``query`` on ``frame``, spending at most the reserved ``epsilon``.
+
+    ``frame`` has a ``citizen_id`` column and one column per catalog field used,
+    holding only the records of citizens whose consent allows the purpose.
+    ``bounds`` defaults to the catalog's; a policy may tighten them.
+    ``max_rows`` is the public bound OpenDP's float-sum analysis relies on.
+    """
+    dataset = catalog.datasets[query.dataset]
+    bounds = bounds or ContributionBounds.for_dataset(dataset)
+    _, rho = total_budget(query, epsilon)
+    prepared = prepare(frame, query, dataset, bounds)
+    if prepared.height > max_rows:
+        raise ReleaseFailed("the dataset exceeds the engine's declared row limit")
+    built = calibrate(query, epsilon, catalog, bounds, max_rows)
+    loss = composed_loss([c.measurement for c in built])
+    spent, spent_rho = _spent(query, loss, epsilon, rho)
+    outputs = []
+    for c in built:
+        try:
+            collected = invoke(c.measurement, prepared)
+        except Exception as exc:
+            raise ReleaseFailed("OpenDP could not compute the release") from exc
+        outputs.append(_Output(c.component, _values(c.component, collected), c.scale))
+    return Release(
+        query=as_dict(query),
+        query_hash=query_hash(query),
+        mechanism=query.mechanism,
+        epsilon=spent,
+        delta=query.delta,
+        rho=spent_rho,
+        noise=tuple(
+            Noise(
+                c.component.measure,
+                c.component.role,
+                c.component.level,
+                c.component.distribution,
+                c.scale,
+                c.budget,
+            )
+            for c in built
+        ),
+        cells=tuple(_cells(query, dataset, outputs)),
+        truncation=_truncation(query, dataset, bounds),
+    )
+
+
+def _spent(
+    query: Query, loss: float, epsilon: Decimal, rho: Decimal | None
+) -> tuple[Decimal, Decimal | None]:
+    """The loss to report, after checking it against the reservation (or refusing)."""
+    if rho is None:
+        if exceeds(loss, epsilon):
+            raise PrivacyCheckFailed("the measurement's privacy loss exceeds the reserved epsilon")
+        return ceil_micro(loss), None
+    if exceeds(loss, rho):
+        raise PrivacyCheckFailed("the measurement's zCDP loss exceeds the reserved budget")
+    spent_rho = Decimal(loss)
+    spent = rho_to_epsilon(spent_rho, query.delta)  # type: ignore[arg-type]
+    if spent > epsilon:
+        raise PrivacyCheckFailed("the converted (epsilon, delta) exceeds the reservation")
+    return spent, spent_rho
