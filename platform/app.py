@@ -35,6 +35,13 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
     app.register_blueprint(health.bp)
     app.register_blueprint(portal.bp)
+    from civicdata.identity.portal import init_identity
+    from civicdata.oauth.server import init_oauth
+    from civicdata.web import auth
+
+    init_identity(app)  # CSRF, portal sessions
+    init_oauth(app)  # /oauth/*, /.well-known/*
+    app.register_blueprint(auth.bp)
     return app
 
 

@@ -43,6 +43,7 @@ class Config:
     login_window_seconds: int
     argon2_time_cost: int
     argon2_memory_kib: int
+    max_upload_mb: int
 
     @property
     def production(self) -> bool:
@@ -91,6 +92,7 @@ class Config:
             argon2_memory_kib=reader.integer(
                 "CIVIC_ARGON2_MEMORY_KIB", default=65536, low=8 if env == "testing" else 19456
             ),
+            max_upload_mb=reader.integer("CIVIC_MAX_UPLOAD_MB", default=1024, low=1),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")

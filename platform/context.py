@@ -12,12 +12,16 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
 from civicdata.keys import KeySet, load_keys
 from civicdata.vault import Vault
+from consent.append_only import guard_append_only
 from consent.purposes import Purpose, load_purposes
 from policies.catalog import Catalog, load_catalog
+from policies.loader import load_policy_set
+from policies.model import PolicySet
 
 
 @dataclass
@@ -31,7 +35,11 @@ class Platform:
     @classmethod
     def build(cls, config: Config) -> Platform:
         engine = make_engine(config.database_url)
-        return cls(config=config, engine=engine, sessions=make_sessionmaker(engine))
+        platform = cls(config=config, engine=engine, sessions=make_sessionmaker(engine))
+        # Sessions sign audit entries with the platform key, loaded on first use.
+        platform.sessions.configure(info={SIGNER_KEY: lambda: platform.keys.signing})
+        guard_append_only(engine)  # consent history is never updated or deleted
+        return platform
 
     @cached_property
     def keys(self) -> KeySet:
@@ -45,6 +53,11 @@ class Platform:
     def catalog(self) -> Catalog:
         return load_catalog(self.config.city_dir / "catalog.yaml")
 
+    @property
+    def audit_origin(self) -> str:
+        """The name of this platform's audit log, in its signed checkpoints."""
+        return f"{self.catalog.city_id}/civic-audit"
+
     @cached_property
     def purposes(self) -> dict[str, Purpose]:
         catalog = self.catalog
@@ -53,3 +66,8 @@ class Platform:
             datasets=set(catalog.datasets),
             departments=set(catalog.departments),
         )
+
+    @cached_property
+    def policy_set(self) -> PolicySet:
+        """The access policies in the city's policy directory, validated."""
+        return load_policy_set(self.config.city_dir / "policies", self.catalog, self.purposes)

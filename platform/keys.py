@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from civicdata.config import Config
@@ -22,6 +23,7 @@ from civicdata.vault.blind_index import BlindIndex
 BLIND_INDEX_FILE = "blind-index.key"
 SIGNING_FILE = "signing-ed25519.pem"
 SIGNING_PUBLIC_FILE = "signing-ed25519.pub.pem"
+OIDC_FILE = "oidc-rs256.pem"  # signs OpenID Connect ID tokens (RS256)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -54,6 +56,18 @@ def ensure_keys(config: Config) -> list[str]:
         )
         (config.keys_dir / SIGNING_PUBLIC_FILE).write_bytes(public_pem(key.public_key()))
         created.append(str(signing))
+    oidc = config.keys_dir / OIDC_FILE
+    if not oidc.exists():
+        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        _write_private(
+            oidc,
+            rsa_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+        created.append(str(oidc))
     return created
 
 

@@ -41,6 +41,6 @@ def init_api(app: Flask) -> Api:
 
 def _blueprints() -> list:  # type: ignore[type-arg]
     """The API blueprints of every capability, in the order they appear in the docs."""
-    from civicdata.api import catalog
+    from civicdata.api import catalog, whoami
 
-    return [catalog.blp]
+    return [catalog.blp, whoami.blp]

@@ -1,36 +1,16 @@
 """The one function through which every capability records what happened.
 
-Entries carry pseudonymous ids, client ids and decisions only, never personal
-data or secrets. The audit issue makes this log hash-chained and signed
-without changing its callers.
+:func:`record_event` appends an entry to the tamper-evident audit log in the
+caller's transaction: the entry gets the next gapless index under the lock of
+the single head row, is hashed as an RFC 6962 leaf and signed with the
+platform's Ed25519 key. Denied and failed requests use
+:func:`record_event_committed`, which commits in a transaction of its own so
+the entry survives the request's rollback.
+
+Entries carry pseudonymous ids, client ids, datasets, purposes, decisions and
+costs, never personal data or secrets.
 """
 
-from __future__ import annotations
+from civicdata.audit.log import FORBIDDEN_KEYS, record_event, record_event_committed
 
-from typing import Any
-
-from sqlalchemy.orm import Session
-
-from civicdata.models import AuditEvent
-
-FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
-
-
-def record_event(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    resource: str = "",
-    decision: str = "ok",
-    **details: Any,
-) -> AuditEvent:
-    """Add an audit event to ``session`` (committed with the audited action)."""
-    leaked = FORBIDDEN_KEYS.intersection(details)
-    if leaked:
-        raise ValueError(f"audit details must not carry {', '.join(sorted(leaked))}")
-    event = AuditEvent(
-        actor=actor, action=action, resource=resource, decision=decision, details=details
-    )
-    session.add(event)
-    return event
+__all__ = ["FORBIDDEN_KEYS", "record_event", "record_event_committed"]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import click
 
+from civicdata.cli.accounts import accounts
+from civicdata.cli.audit import audit
 from civicdata.cli.base import CivicContext, civic_error
+from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
+from civicdata.cli.demo import demo
 from civicdata.cli.keys import keys
+from civicdata.cli.policy import policy
+from civicdata.cli.receipts import receipts
 from civicdata.config import Config, ConfigError
 
 
@@ -20,7 +26,7 @@ def cli(ctx: click.Context) -> None:
         raise civic_error(f"configuration: {exc}") from None
 
 
-for command in (init, serve, db, keys):
+for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):
     cli.add_command(command)
 
 

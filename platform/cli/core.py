@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from civicdata import migrations
+from civicdata.city import sync_city
 from civicdata.cli.base import CivicContext, pass_civic
 from civicdata.keys import ensure_keys
 
@@ -18,6 +19,11 @@ def init(civic: CivicContext) -> None:
         click.echo(f"created {path}")
     migrations.upgrade(civic.config.database_url)
     click.echo(f"database ready: {_safe_url(civic.config.database_url)}")
+    synced = sync_city(civic.platform)
+    click.echo(
+        f"city files in force: {synced.new_notice_versions} new notice version(s); "
+        f"policy set {synced.policy_set_hash[:12]}{' recorded' if synced.policy_set_recorded else ''}"
+    )
 
 
 @click.group()
@@ -54,9 +60,34 @@ def serve(civic: CivicContext, host: str, port: int) -> None:
 
 def sign_in_help(civic: CivicContext, base: str) -> list[str]:
     """How to sign in as each kind of user (demo accounts, when seeded)."""
-    return [
-        f"Health: {base}/healthz   Readiness: {base}/readyz",
-    ]
+    from civicdata.identity.demo import read_demo_credentials
+
+    lines = [f"Health: {base}/healthz   Readiness: {base}/readyz"]
+    demo = read_demo_credentials(civic.config.instance_path)
+    if demo is None:
+        lines.append(
+            f"Residents register at {base}/register; staff accounts: `civic accounts create`."
+        )
+        return lines
+    lines.append(f"Demo sign-ins (development only) at {base}/login:")
+    if demo["citizens"]:
+        citizen = demo["citizens"][0]
+        lines.append(f"  resident: {citizen['email']} / {citizen['password']}")
+    analysts = demo["analysts"]
+    department = "transport" if "transport" in analysts else next(iter(sorted(analysts)), None)
+    if department is not None:
+        analyst = analysts[department]
+        lines.append(f"  {department} analyst: {analyst['email']} / {analyst['password']}")
+    if demo["auditor"]:
+        lines.append(f"  auditor: {demo['auditor']['email']} / {demo['auditor']['password']}")
+    lines.append(f"OAuth clients (token endpoint {base}/oauth/token):")
+    for key, client in sorted(demo["clients"].items()):
+        lines.append(
+            f"  {key} ({client['scope']}): client_id={client['client_id']}"
+            f" client_secret={client['client_secret']}"
+        )
+    lines.append(f"All demo credentials: {civic.config.instance_path / 'demo-credentials.json'}")
+    return lines
 
 
 def _safe_url(url: str) -> str:

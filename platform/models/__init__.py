@@ -1,7 +1,16 @@
 """Every table of the platform; importing this registers them on ``Base.metadata``."""
 
-from civicdata.models.audit import AuditEvent
+from civicdata.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
 from civicdata.models.records import RecordBlock
+from civicdata.oauth import models as _oauth_models  # noqa: F401  (identity and OAuth tables)
 
-__all__ = ["AuditEvent", "Citizen", "CitizenKey", "CitizenLookup", "RecordBlock"]
+__all__ = [
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "Citizen",
+    "CitizenKey",
+    "CitizenLookup",
+    "RecordBlock",
+]

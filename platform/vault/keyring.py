@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from civicdata.vault.envelope import DecryptionError, open_sealed, seal
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from civicdata.vault.envelope import DecryptionError, open_with, seal
 
 
 class KeyringError(Exception):
@@ -54,6 +56,9 @@ class LocalKeyring:
         if not keys:
             raise KeyringError("the keyring holds no master key")
         self._keys = {k.id: k for k in keys}
+        # One prepared cipher per master key: unwrapping 100,000 data keys in a
+        # release must not pay the cipher set-up 100,000 times.
+        self._ciphers = {k.id: AESGCM(k.material) for k in keys}
         if primary not in self._keys:
             raise KeyringError(f"primary key {primary!r} is not in the keyring")
         self._primary = primary
@@ -69,11 +74,11 @@ class LocalKeyring:
         return self._primary, seal(self._keys[self._primary].material, data_key, ad)
 
     def unwrap(self, key_id: str, wrapped: bytes, ad: bytes) -> bytes:
-        key = self._keys.get(key_id)
-        if key is None:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
             raise KeyringError(f"master key {key_id!r} is not in the keyring")
         try:
-            return open_sealed(key.material, wrapped, ad)
+            return open_with(cipher, wrapped, ad)
         except DecryptionError:
             raise KeyringError(f"data key does not unwrap with master key {key_id!r}") from None
 

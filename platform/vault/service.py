@@ -59,6 +59,18 @@ class Vault:
         session.add(CitizenKey(citizen_id=citizen_id, master_key_id=key_id, wrapped=wrapped))
         return CitizenCipher(citizen_id, data_key)
 
+    def generate_key(self, citizen_id: str) -> tuple[CitizenCipher, str, bytes]:
+        """A new data key and its wrapping (master key id, wrapped), for bulk inserts."""
+        data_key = os.urandom(KEY_BYTES)
+        key_id, wrapped = self.keys.wrap(data_key, _wrap_ad(citizen_id))
+        return CitizenCipher(citizen_id, data_key), key_id, wrapped
+
+    def unwrap(self, citizen_id: str, master_key_id: str, wrapped: bytes) -> CitizenCipher:
+        """Unwrap one stored data key read by the caller's own query (streaming scans)."""
+        return CitizenCipher(
+            citizen_id, self.keys.unwrap(master_key_id, wrapped, _wrap_ad(citizen_id))
+        )
+
     def cipher(self, session: Session, citizen_id: str) -> CitizenCipher:
         """The citizen's cipher; :class:`KeyError` if their key is gone (erased)."""
         found = self.ciphers(session, [citizen_id])

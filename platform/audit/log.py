@@ -1,0 +1,125 @@
+"""Appending entries: canonical JSON, gapless index under a head-row lock, signature."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from civicdata.audit.merkle import leaf_hash
+from civicdata.db import utcnow
+from civicdata.models import AuditEvent, AuditHead
+
+FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
+INDEXED_KEYS = ("subject", "department", "dataset", "purpose")
+SIGNER_KEY = "audit_signer"
+ENTRY_SIGNATURE_CONTEXT = b"civic-audit-entry/v1\n"
+
+
+def canonical_json(document: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes that are hashed and signed."""
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-23T16:40:00.123456Z``: one textual form for every timestamp."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_signing_input(index: int, leaf: bytes) -> bytes:
+    """What each entry's signature covers: its position and its leaf hash."""
+    return ENTRY_SIGNATURE_CONTEXT + index.to_bytes(8, "big") + leaf
+
+
+def _signer(session: Session) -> Ed25519PrivateKey:
+    provider: Callable[[], Ed25519PrivateKey] | None = session.info.get(SIGNER_KEY)
+    if provider is None:
+        raise RuntimeError("this session cannot write audit entries: it has no audit signer")
+    return provider()
+
+
+def _next_index(session: Session) -> int:
+    """Take the head row's lock (held until commit) and reserve the next index."""
+    bump = update(AuditHead).where(AuditHead.id == 1).values(size=AuditHead.size + 1)
+    size = session.execute(bump.returning(AuditHead.size)).scalar_one_or_none()
+    if size is None:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(AuditHead).values(id=1, size=0).on_conflict_do_nothing())
+        size = session.execute(bump.returning(AuditHead.size)).scalar_one()
+    return size - 1
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    resource: str = "",
+    decision: str = "ok",
+    **details: Any,
+) -> AuditEvent:
+    """Append an audit entry in ``session``'s transaction (committed with the action).
+
+    The head-row lock is held until the transaction ends, so record the event
+    as the last step before committing.
+    """
+    leaked = FORBIDDEN_KEYS.intersection(details)
+    if leaked:
+        raise ValueError(f"audit details must not carry {', '.join(sorted(leaked))}")
+    signer = _signer(session)
+    index = _next_index(session)
+    at = utcnow()
+    entry = canonical_json(
+        {
+            "index": index,
+            "at": iso_utc(at),
+            "actor": actor,
+            "action": action,
+            "resource": resource,
+            "decision": decision,
+            "details": details,
+        }
+    )
+    leaf = leaf_hash(entry)
+    event = AuditEvent(
+        id=index,
+        at=at,
+        actor=actor,
+        action=action,
+        resource=resource,
+        decision=decision,
+        details=details,
+        entry=entry.decode("utf-8"),
+        leaf_hash=leaf,
+        signature=signer.sign(entry_signing_input(index, leaf)),
+        **{key: _text(details.get(key)) for key in INDEXED_KEYS},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_event_committed(sessions: sessionmaker[Session], **fields: Any) -> AuditEvent:
+    """Append an entry in a transaction of its own, for denials and failures.
+
+    Call it before the request's own transaction has written anything (or after
+    rolling it back): a request holding the head-row lock would wait on itself.
+    """
+    with sessions() as session:
+        event = record_event(session, **fields)
+        session.commit()
+        return event
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,154 @@
+"""Offline verification of an exported log with nothing but the public key.
+
+Each entry is checked in order: its position (a deleted or reordered entry
+leaves a wrong index), its leaf hash recomputed from its text (an edit), and
+its signature over index and leaf hash (an edit with a recomputed hash). Then
+the Merkle root of all leaves must equal the signed checkpoint's root, the
+checkpoint must cover every entry (truncation), and an earlier checkpoint the
+auditor kept must be consistent with it (a fork or a rollback).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from civicdata.audit.checkpoints import CheckpointError, open_checkpoint
+from civicdata.audit.export import EXPORT_FORMAT
+from civicdata.audit.log import entry_signing_input
+from civicdata.audit.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
+
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class Verification:
+    """The outcome: ``ok`` only if every check passed; ``first_bad`` names an entry."""
+
+    size: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, message: str, index: int | None = None) -> None:
+        if index is not None and self.first_bad is None:
+            self.first_bad = index
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+
+
+def verify_export(
+    lines: Iterable[str], public_key: Ed25519PublicKey, since_checkpoint: str | None = None
+) -> Verification:
+    """Verify an export (see :mod:`civicdata.audit.export`) against ``public_key``."""
+    result = Verification()
+    iterator = iter(lines)
+    try:
+        header = json.loads(next(iterator))
+    except (StopIteration, ValueError):
+        result.fail("the export has no header line")
+        return result
+    if header.get("format") != EXPORT_FORMAT:
+        result.fail(f"unknown export format {header.get('format')!r}")
+        return result
+    origin = str(header.get("origin"))
+    leaves: list[bytes] = []
+    note: str | None = None
+    for line in iterator:
+        record = json.loads(line)
+        if "checkpoint" in record:
+            note = record["checkpoint"]
+            break
+        _check_entry(record, len(leaves), public_key, result)
+        leaves.append(leaf_hash(str(record.get("entry", "")).encode("utf-8")))
+    result.size = len(leaves)
+    if note is None:
+        result.fail("the export ends without a signed checkpoint (truncated?)")
+        return result
+    try:
+        checkpoint = open_checkpoint(note, origin, public_key)
+    except CheckpointError as exc:
+        result.fail(f"latest checkpoint: {exc}")
+        return result
+    if checkpoint.size > len(leaves):
+        result.fail(
+            f"log truncated: the checkpoint covers {checkpoint.size} entries, the export has {len(leaves)}",
+            len(leaves),
+        )
+        return result
+    if checkpoint.size < len(leaves):
+        result.fail(f"the export has {len(leaves) - checkpoint.size} entries beyond its checkpoint")
+    if root_hash(leaves[: checkpoint.size]) != checkpoint.root:
+        result.fail(f"the entries do not hash to the checkpoint's root (size {checkpoint.size})")
+    if since_checkpoint is not None:
+        _check_since(
+            since_checkpoint, origin, public_key, leaves, checkpoint.size, checkpoint.root, result
+        )
+    return result
+
+
+def _check_entry(
+    record: dict[str, object], position: int, public_key: Ed25519PublicKey, result: Verification
+) -> None:
+    index = record.get("index")
+    if index != position:
+        if isinstance(index, int) and index > position:
+            result.fail(
+                f"entry {position} is missing (entry {index} stands in its place)", position
+            )
+        else:
+            result.fail(f"entry {index} is out of order: found at position {position}", position)
+    text = str(record.get("entry", ""))
+    leaf = leaf_hash(text.encode("utf-8"))
+    if record.get("leaf_hash") != leaf.hex():
+        result.fail(
+            f"entry {position} was altered: its text does not match its leaf hash", position
+        )
+    try:
+        content_index = json.loads(text).get("index")
+    except ValueError:
+        content_index = None
+    if content_index != position:
+        result.fail(f"entry {position} holds the content of entry {content_index}", position)
+    try:
+        signature = base64.b64decode(str(record.get("signature", "")), validate=True)
+        public_key.verify(signature, entry_signing_input(position, leaf))
+    except (ValueError, InvalidSignature):
+        result.fail(
+            f"entry {position} is not signed by the platform key (edited or forged)", position
+        )
+
+
+def _check_since(
+    note: str,
+    origin: str,
+    public_key: Ed25519PublicKey,
+    leaves: list[bytes],
+    size: int,
+    root: bytes,
+    result: Verification,
+) -> None:
+    try:
+        earlier = open_checkpoint(note, origin, public_key)
+    except CheckpointError as exc:
+        result.fail(f"earlier checkpoint: {exc}")
+        return
+    if earlier.size > size:
+        result.fail(
+            f"log truncated or rolled back: an earlier checkpoint had {earlier.size} entries, now {size}",
+            size,
+        )
+        return
+    proof = consistency_proof(earlier.size, leaves[:size])
+    if not verify_consistency(earlier.size, size, earlier.root, root, proof):
+        result.fail(
+            f"fork: the log is not consistent with the earlier checkpoint of size {earlier.size}"
+        )

@@ -1,0 +1,164 @@
+"""HTTP routes of the authorization server: parse, call the server, format.
+
+``/oauth/authorize`` is the consent screen (a signed-in citizen, CSRF-protected
+form); ``/oauth/token``, ``/oauth/revoke`` and ``/oauth/introspect`` take
+client credentials; ``/oauth/userinfo`` a bearer token; ``/oauth/jwks`` and
+the ``/.well-known/`` documents are public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from civicdata.app import current_platform, db_session
+from civicdata.audit import record_event, record_event_committed
+from civicdata.db import utcnow
+from civicdata.errors import problem
+from civicdata.identity.audit_trail import actor_of
+from civicdata.identity.models import Account
+from civicdata.identity.portal import current_account, signed_in_at
+from civicdata.oauth.authorizations import record_authorization
+from civicdata.oauth.consent_screen import choose_language, describe, granted_scope
+from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
+from civicdata.oauth.metadata import LANGUAGES, server_metadata
+from civicdata.oauth.protect import current_grant, require_oauth
+from civicdata.oauth.server import endpoint_response, oauth_state, token_response
+
+bp = Blueprint("oauth", __name__)
+
+
+def _refuse(error: OAuth2Error, account: Account | None) -> Response:
+    """Audit a refused authorization request; redirect to the client only if its URI is verified."""
+    record_event_committed(
+        current_platform().sessions,
+        actor=actor_of(account),
+        action="oauth.authorize",
+        resource=str(request.values.get("client_id", ""))[:80],
+        decision="refused",
+        error=error.error,
+    )
+    if error.redirect_uri:
+        response: Response = oauth_state().server.handle_error_response(None, error)
+        return response
+    return problem(400, "Bad Request", error.description or error.error, error=error.error)
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize() -> ResponseReturnValue:
+    """Ask the signed-in citizen to authorize the app, purpose by purpose."""
+    server = oauth_state().server
+    account = current_account()
+    try:
+        grant = server.get_consent_grant(end_user=account)
+    except OAuth2Error as error:
+        return _refuse(error, account)
+    if account is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    if account.role != "citizen":
+        record_event_committed(
+            current_platform().sessions,
+            actor=actor_of(account),
+            action="oauth.authorize",
+            resource=grant.client.client_id,
+            decision="denied",
+            role=account.role,
+        )
+        return problem(403, "Forbidden", "Only residents can authorize apps.")
+    platform = current_platform()
+    language = choose_language(
+        [request.values.get("lang"), request.values.get("ui_locales")],
+        request.accept_languages.best_match(LANGUAGES),
+    )
+    departments = {d.id: d.name for d in platform.catalog.departments.values()}
+    if request.method == "GET":
+        view = describe(grant.request.scope, platform.purposes, departments, language)
+        return render_template(
+            "oauth/consent.html",
+            client=grant.client,
+            view=view,
+            query=request.query_string.decode(),
+        )
+    return _decide(grant, account, language)
+
+
+def _decide(grant: Any, account: Account, language: str) -> ResponseReturnValue:
+    server, platform = oauth_state().server, current_platform()
+    if request.form.get("decision") != "allow":
+        record_event_committed(
+            platform.sessions,
+            actor=actor_of(account),
+            action="oauth.authorize",
+            resource=grant.client.client_id,
+            decision="declined",
+        )
+        return server.create_authorization_response(grant_user=None, grant=grant)
+    scope = granted_scope(grant.request.scope, request.form.getlist("grant_purpose"))
+    if scope is None:
+        return problem(400, "Bad Request", "grant_purpose: only requested purposes can be granted")
+    session = db_session()
+    authorization = record_authorization(
+        session,
+        account=account,
+        client=grant.client,
+        scope=scope,
+        purposes=platform.purposes,
+        language=language,
+        now=utcnow(),
+    )
+    response: Response = server.create_authorization_response(
+        grant_user=ConsentGiven(account, authorization, signed_in_at()), grant=grant
+    )
+    if response.status_code != 302 or "code=" not in response.headers.get("Location", ""):
+        session.rollback()
+        return response
+    record_event(
+        session,
+        actor=actor_of(account),
+        action="oauth.authorize",
+        resource=grant.client.client_id,
+        authorization=authorization.id,
+        purposes=authorization.purposes,
+    )
+    session.commit()
+    return response
+
+
+@bp.post("/oauth/token")
+def token() -> ResponseReturnValue:
+    return token_response()
+
+
+@bp.post("/oauth/revoke")
+def revoke() -> ResponseReturnValue:
+    return endpoint_response("revocation")
+
+
+@bp.post("/oauth/introspect")
+def introspect() -> ResponseReturnValue:
+    return endpoint_response("introspection")
+
+
+@bp.route("/oauth/userinfo", methods=["GET", "POST"])
+@require_oauth("openid")
+def userinfo() -> ResponseReturnValue:
+    grant = current_grant()
+    account = db_session().get(Account, grant.account_id) if grant.account_id else None
+    if account is None:
+        return problem(403, "Forbidden", "This token was not issued for a citizen.")
+    return jsonify(dict(user_claims(TokenOwner(account, grant.client_id), " ".join(grant.scopes))))
+
+
+@bp.get("/oauth/jwks")
+def jwks() -> ResponseReturnValue:
+    return jsonify(oauth_state().id_key.jwks())
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+@bp.get("/.well-known/openid-configuration")
+def discovery() -> ResponseReturnValue:
+    state = oauth_state()
+    return jsonify(server_metadata(current_platform().config.public_url, state.scopes.supported()))

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from civicdata.web.charts import Bar, bar_chart
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+
+
+def test_chart_is_valid_accessible_svg_with_error_bars() -> None:
+    svg = bar_chart(
+        "Trips by mode", [Bar("bus", 100.0, 10.0), Bar("tram <&>", 50.0, 5.0), Bar("ferry", -3.0)]
+    )
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img"
+    assert root.find("s:title", NS).text == "Trips by mode"
+    bars = root.findall(".//s:rect", NS)
+    assert len(bars) == 3
+    widths = [float(b.get("width")) for b in bars]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0.0  # proportional; negatives drawn as zero
+    assert len(root.findall(".//s:path[@class='error-bar']", NS)) == 2
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert "tram <&>: 50 ± 5" in labels  # escaped in the markup, intact for readers
+
+
+def test_limit_marks_are_drawn() -> None:
+    root = ET.fromstring(bar_chart("Budget", [Bar("transport", 1.5, limit=3.0)]))
+    assert len(root.findall(".//s:path[@class='limit']", NS)) == 1
