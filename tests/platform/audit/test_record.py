@@ -26,7 +26,11 @@ def test_events_are_recorded_with_their_details(platform_) -> None:
         )
         session.commit()
         event = session.scalars(select(AuditEvent)).one()
-    assert (event.actor, event.action, event.decision) == ("client:transport", "release.request", "deny")
+    assert (event.actor, event.action, event.decision) == (
+        "client:transport",
+        "release.request",
+        "deny",
+    )
     assert event.details == {"policy": "p1", "dataset": "trips"}
     assert event.dataset == "trips" and event.department is None
     assert event.at.tzinfo is not None
@@ -37,10 +41,14 @@ def test_entries_are_canonical_hashed_and_signed(platform_) -> None:
         record_event(session, actor="a", action="x", zeta=1, alpha="é")
         session.commit()
         event = session.scalars(select(AuditEvent)).one()
-    assert event.entry == json.dumps(json.loads(event.entry), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert event.entry == json.dumps(
+        json.loads(event.entry), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     assert json.loads(event.entry)["at"].endswith("Z")
     assert event.leaf_hash == leaf_hash(event.entry.encode())
-    platform_.keys.signing.public_key().verify(event.signature, entry_signing_input(0, event.leaf_hash))
+    platform_.keys.signing.public_key().verify(
+        event.signature, entry_signing_input(0, event.leaf_hash)
+    )
 
 
 def test_indexes_are_gapless_even_when_transactions_roll_back(platform_) -> None:

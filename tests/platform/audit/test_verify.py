@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from civicdata.audit import record_event
 from civicdata.audit.checkpoints import CheckpointError, open_checkpoint
 from civicdata.audit.export import export_lines
-from civicdata.audit.tree import make_checkpoint, prove_consistency, prove_inclusion
 from civicdata.audit.merkle import verify_consistency, verify_inclusion
+from civicdata.audit.tree import make_checkpoint, prove_consistency, prove_inclusion
 from civicdata.audit.verify import verify_export
 from civicdata.cli import cli
 from civicdata.models import AuditCheckpoint, AuditEvent
@@ -25,7 +25,9 @@ N = 12
 def _fill(platform, n: int = N, start: int = 0) -> None:
     with platform.sessions() as session:
         for i in range(start, start + n):
-            record_event(session, actor=f"client:{i % 3}", action="release.request", dataset="trips", n=i)
+            record_event(
+                session, actor=f"client:{i % 3}", action="release.request", dataset="trips", n=i
+            )
         session.commit()
 
 
@@ -140,7 +142,9 @@ def test_a_forked_checkpoint_is_detected(platform_) -> None:
 
     forked_leaves = [leaf_hash(f"forged {i}".encode()) for i in range(8)]
     fork_note = sign_checkpoint(
-        Checkpoint(platform_.audit_origin, 8, root_hash(forked_leaves)), platform_.audit_origin, platform_.keys.signing
+        Checkpoint(platform_.audit_origin, 8, root_hash(forked_leaves)),
+        platform_.audit_origin,
+        platform_.keys.signing,
     )
     forged = [lines[0]]
     for i in range(8):
@@ -184,7 +188,9 @@ def test_stored_proofs_verify_against_checkpoints(platform_) -> None:
         inclusion = prove_inclusion(session, 6, second.size)
         consistency = prove_consistency(session, first.size, second.size)
     assert verify_inclusion(6, second.size, leaf, inclusion, second.root_hash)
-    assert verify_consistency(first.size, second.size, first.root_hash, second.root_hash, consistency)
+    assert verify_consistency(
+        first.size, second.size, first.root_hash, second.root_hash, consistency
+    )
 
 
 def test_cli_export_and_verify_name_the_bad_entry(platform_, config, tmp_path: Path) -> None:

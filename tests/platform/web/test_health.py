@@ -52,3 +52,13 @@ def test_openapi_document_describes_the_catalog(client) -> None:
     trips = next(d for d in datasets if d["id"] == "trips")
     mode = next(f for f in trips["fields"] if f["name"] == "mode")
     assert mode["domain"][0] == "bus" and mode["groupable"] is True
+
+
+def test_interactive_docs_load_their_assets_locally(client) -> None:
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
