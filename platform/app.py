@@ -15,7 +15,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     """Build the app; ``config`` defaults to the environment, parsed once."""
     config = config or (platform.config if platform else Config.from_env())
     platform = platform or Platform.build(config)
-    app = Flask(__name__, instance_path=str(config.instance_path))
+    app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -42,6 +42,10 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_identity(app)  # CSRF, portal sessions
     init_oauth(app)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
+    from civicdata.web import auditor, transparency
+
+    app.register_blueprint(auditor.bp)
+    app.register_blueprint(transparency.bp)
     return app
 
 

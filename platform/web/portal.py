@@ -7,7 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.app import current_platform
 
-bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static")
+# The app itself has no static folder, so the portal serves /static/ unshadowed.
+bp = Blueprint(
+    "portal", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
 
 
 @bp.get("/")

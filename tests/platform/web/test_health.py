@@ -62,3 +62,10 @@ def test_interactive_docs_load_their_assets_locally(client) -> None:
     assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+def test_portal_stylesheet_is_served(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    href = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    css = client.get(href)
+    assert css.status_code == 200 and b"--accent" in css.data
