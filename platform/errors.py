@@ -33,10 +33,11 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     if wants_problem_json():
         extra: dict[str, Any] = {}
+        detail = exc.description if status < 500 else None
         data = getattr(exc, "data", None)  # flask-smorest / webargs validation details
         if isinstance(data, dict) and data.get("messages"):
             extra["errors"] = data["messages"]
-        detail = exc.description if status < 500 else None
+            detail = "Invalid " + "; ".join(_field_paths(data["messages"]))
         response = problem(status, exc.name, detail, **extra)
         for key, value in exc.get_headers() if status == 405 else []:
             if key.lower() == "allow":
@@ -45,6 +46,21 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     return render_template(
         "error.html", status=status, title=exc.name, detail=exc.description
     ), status
+
+
+def _field_paths(messages: Any, prefix: str = "") -> list[str]:
+    """``{"json": {"epsilon": ["..."]}}`` -> ``["json.epsilon: ..."]``: the fields, named."""
+    if isinstance(messages, dict):
+        return [
+            line
+            for key, value in messages.items()
+            for line in _field_paths(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [f"{prefix}: {' '.join(messages)}"]
+    if isinstance(messages, list):
+        return [line for m in messages for line in _field_paths(m, prefix)]
+    return [f"{prefix}: {messages}"]
 
 
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from hashlib import sha256
 from html import escape
 
 WIDTH = 640
@@ -42,11 +43,14 @@ def bar_chart(title: str, bars: Sequence[Bar], unit: str = "") -> str:
     top = max([1e-12, *(b.value + (b.error or 0) for b in bars), *(b.limit or 0 for b in bars)])
     scale = BAR_AREA / top
     height = ROW * len(bars) + 30
+    # Ids unique per chart (derived from its title) so several charts on one
+    # page each keep their own accessible name.
+    uid = "chart-" + sha256(title.encode()).hexdigest()[:10]
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{len(bars)} bars; error bars show 95% confidence half-widths.</desc>',
+        f'aria-labelledby="{uid}-title {uid}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{uid}-title">{escape(title)}</title>',
+        f'<desc id="{uid}-desc">{len(bars)} bars; error bars show 95% confidence half-widths.</desc>',
     ]
     for i, bar in enumerate(bars):
         y = 10 + i * ROW

@@ -30,7 +30,8 @@ def test_register_sign_out_and_sign_in_again(config, browser_page) -> None:
 
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("status")).to_contain_text("You are signed out.")
-        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
         page.goto(f"{server.url}/account")
         expect(page).to_have_url(re.compile(r"/login\?next="))
 

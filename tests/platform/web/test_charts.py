@@ -26,3 +26,11 @@ def test_chart_is_valid_accessible_svg_with_error_bars() -> None:
 def test_limit_marks_are_drawn() -> None:
     root = ET.fromstring(bar_chart("Budget", [Bar("transport", 1.5, limit=3.0)]))
     assert len(root.findall(".//s:path[@class='limit']", NS)) == 1
+
+
+def test_two_charts_on_one_page_keep_distinct_accessible_names() -> None:
+    first = ET.fromstring(bar_chart("Spent by department", [Bar("a", 1.0)]))
+    second = ET.fromstring(bar_chart("Spent by dataset", [Bar("a", 1.0)]))
+    assert first.get("aria-labelledby") != second.get("aria-labelledby")
+    ids = {el.get("id") for root in (first, second) for el in root.iter() if el.get("id")}
+    assert len(ids) == 4

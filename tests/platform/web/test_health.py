@@ -69,3 +69,25 @@ def test_portal_stylesheet_is_served(client) -> None:
     href = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
     css = client.get(href)
     assert css.status_code == 200 and b"--accent" in css.data
+
+
+def test_validation_errors_name_the_field_in_the_detail(app) -> None:
+    from flask_smorest import Blueprint
+    from marshmallow import Schema, fields
+
+    class Body(Schema):
+        epsilon = fields.Float(required=True)
+
+    blp = Blueprint("probe", __name__)
+
+    @blp.route("/api/v1/probe", methods=["POST"])
+    @blp.arguments(Body)
+    def probe(body):
+        return body
+
+    app.extensions["civic_api"].register_blueprint(blp)
+    response = app.test_client().post("/api/v1/probe", json={"epsilon": "lots"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "json.epsilon" in response.json["detail"]
+    assert response.json["errors"]["json"]["epsilon"]

@@ -1,0 +1,162 @@
+"""Schemas of the auditor's API (and the portal's filter form, which parses the same way).
+
+Query strings are strict: an unknown parameter, a malformed time or an empty
+range is a 400 naming the parameter, never an unfiltered answer.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from civicdata.audit.queries import TEXT_FILTERS, EventFilter
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+FILTER_VALUE = validate.Length(min=1, max=200)
+
+
+class EventFilterQuery(Schema):
+    """Filters of the event list and export; times without an offset are UTC."""
+
+    from_ = fields.AwareDateTime(
+        data_key="from",
+        default_timezone=UTC,
+        metadata={"description": "Entries at or after this time (ISO 8601)."},
+    )
+    to = fields.AwareDateTime(
+        default_timezone=UTC, metadata={"description": "Entries before this time (ISO 8601)."}
+    )
+    actor = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. client:<id>"})
+    action = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. api.access"})
+    decision = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. denied"})
+    department = fields.String(validate=FILTER_VALUE)
+    dataset = fields.String(validate=FILTER_VALUE)
+    purpose = fields.String(validate=FILTER_VALUE)
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        since, until = data.get("from_"), data.get("to")
+        if since is not None and until is not None and until <= since:
+            raise ValidationError("must be later than 'from'", "to")
+
+
+class EventListQuery(EventFilterQuery):
+    before = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Cursor: only entries with a smaller index (from `next`)."},
+    )
+    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class ExportQuery(EventFilterQuery):
+    format = fields.String(
+        load_default="csv", validate=validate.OneOf(["csv", "json"]), metadata={"example": "csv"}
+    )
+
+
+def event_filter(args: dict[str, Any]) -> EventFilter:
+    """The loaded query as the filter of :mod:`civicdata.audit.queries`."""
+    return EventFilter(
+        since=args.get("from_"),
+        until=args.get("to"),
+        **{name: args.get(name) for name in TEXT_FILTERS},
+    )
+
+
+class Hex(fields.Field):
+    """Bytes as lowercase hex."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else bytes(value).hex()
+
+
+class Base64(fields.Field):
+    """Bytes as standard base64."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else base64.b64encode(value).decode()
+
+
+class EventOut(Schema):
+    index = fields.Integer(attribute="id")
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    resource = fields.String()
+    decision = fields.String()
+    subject = fields.String(allow_none=True, metadata={"description": "citizen pseudonym"})
+    department = fields.String(allow_none=True)
+    dataset = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    details = fields.Dict()
+    leaf_hash = Hex(metadata={"type": "string", "format": "hex"})
+
+
+class EventPageOut(Schema):
+    events = fields.List(fields.Nested(EventOut))
+    next_before = fields.Integer(allow_none=True, metadata={"description": "cursor of `next`"})
+    next = fields.String(allow_none=True, metadata={"description": "URL of the next page"})
+
+
+class InclusionOut(Schema):
+    checkpoint_size = fields.Integer()
+    root_hash = Hex(metadata={"type": "string", "format": "hex"})
+    checkpoint = fields.String(metadata={"description": "the signed note"})
+    proof = fields.List(Hex(metadata={"type": "string", "format": "hex"}))
+    verified = fields.Boolean(metadata={"description": "checked by the server; re-check it"})
+
+
+class EventDetailOut(Schema):
+    index = fields.Integer()
+    entry = fields.String(metadata={"description": "canonical JSON: the leaf's content"})
+    leaf_hash = Hex(metadata={"type": "string", "format": "hex", "description": "RFC 6962 leaf"})
+    signature = Base64(
+        metadata={"type": "string", "format": "base64", "description": "Ed25519 over index, leaf"}
+    )
+    event = fields.Nested(EventOut, metadata={"description": "the entry's indexed fields"})
+    inclusion = fields.Nested(InclusionOut)
+
+
+class CheckpointOut(Schema):
+    origin = fields.String()
+    size = fields.Integer()
+    root_hash = fields.String(metadata={"format": "hex"})
+    at = fields.AwareDateTime()
+    note = fields.String(metadata={"description": "C2SP signed note"})
+    public_key_pem = fields.String()
+
+
+class ConsistencyQuery(Schema):
+    first = fields.Integer(required=True, validate=validate.Range(min=0))
+    second = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "defaults to the latest checkpoint's size"},
+    )
+
+
+class ConsistencyOut(Schema):
+    first = fields.Integer()
+    second = fields.Integer()
+    proof = fields.List(Hex(metadata={"type": "string", "format": "hex"}))
+    first_checkpoint = fields.String(allow_none=True, metadata={"description": "if stored"})
+    second_checkpoint = fields.String(allow_none=True, metadata={"description": "if stored"})
+
+
+class VerificationOut(Schema):
+    ok = fields.Boolean()
+    size = fields.Integer(metadata={"description": "entries verified"})
+    first_bad = fields.Integer(allow_none=True)
+    problems = fields.List(fields.String())
+    checkpoint = fields.String(allow_none=True)
+
+
+class ProblemOut(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "per location and parameter"})
