@@ -14,12 +14,13 @@ import resource
 import sys
 from collections.abc import Callable
 
-from benchmarks import scan
+from benchmarks import release, scan
 from benchmarks.instance import BenchInstance, bench_instance
 from benchmarks.report import Measurement, render
 
 BENCHMARKS: dict[str, Callable[[BenchInstance], list[Measurement]]] = {
     "scan": scan.run,
+    "release": release.run,
 }
 
 

@@ -4,6 +4,7 @@
 - :mod:`consent.tables` — the notice-version and append-only consent-event tables.
 - :mod:`consent.notices` — publishing notice versions when a notice's text changes.
 - :mod:`consent.records` — giving and withdrawing consent, history.
+- :mod:`consent.bulk` — the same for many citizens at once (demo city, imports).
 - :mod:`consent.status` — a citizen's state per purpose (dashboard, apps).
 - :mod:`consent.receipts` — Kantara-style receipts signed with Ed25519, and verifying them.
 - :mod:`consent.eligibility` — whose records a purpose may use at an instant.

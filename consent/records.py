@@ -16,6 +16,8 @@ are thin wrappers::
     event = give(conn, citizen_id, purposes["transport-planning"], language="en",
                  method="portal", now=utcnow(), issuer=issuer)
     event.document()  # the signed receipt, to download
+
+:mod:`consent.bulk` does the same for many citizens at once.
 """
 
 from __future__ import annotations
@@ -102,14 +104,14 @@ def give(
     :func:`consent.notices.sync_notices` or differs from ``purpose``'s text.
     """
     now = to_utc(now)
-    _check_request(subject_id, purpose, language, method, client_id)
+    check_request(subject_id, purpose, language, method, client_id)
     notice = current_notice(conn, purpose.id, now)
     if notice is None or notice.notice_hash != purpose.notice_hash:
         raise ConsentError(
             f"the notice of purpose {purpose.id!r} in force is not the one given; "
             "publish it with sync_notices first"
         )
-    _check_order(_latest_event(conn, subject_id, purpose.id), now)
+    check_order(_latest_event(conn, subject_id, purpose.id), now)
     return _append(
         conn,
         issuer,
@@ -143,11 +145,11 @@ def withdraw(
     withdraw). The withdrawal names the notice version it withdraws.
     """
     now = to_utc(now)
-    _check_request(subject_id, purpose, language, method, client_id)
+    check_request(subject_id, purpose, language, method, client_id)
     latest = _latest_event(conn, subject_id, purpose.id)
     if latest is None or latest.state != "given":
         raise ConsentError(f"no consent to purpose {purpose.id!r} to withdraw")
-    _check_order(latest, now)
+    check_order(latest, now)
     notice = get_notice(conn, purpose.id, latest.notice_version)
     if notice is None:  # the foreign key makes this unreachable unless rows were deleted
         raise ConsentError(f"notice version {latest.notice_version} of {purpose.id!r} is missing")
@@ -186,9 +188,10 @@ def find_event(conn: Connection | Session, subject_id: str, record_id: str) -> C
     return None if row is None else ConsentEvent.from_row(row)
 
 
-def _check_request(
+def check_request(
     subject_id: str, purpose: Purpose, language: str, method: str, client_id: str | None
 ) -> None:
+    """Refuse a malformed change (subject, language, method, client) before any query."""
     if not subject_id or len(subject_id) > consent_events.c.subject_id.type.length:
         raise ConsentError("subject_id must be a citizen pseudonym of 1 to 40 characters")
     if language not in purpose.notice:
@@ -209,7 +212,7 @@ def _latest_event(conn: Connection | Session, subject_id: str, purpose_id: str) 
     ).one_or_none()
 
 
-def _check_order(latest: Row[Any] | None, now: datetime) -> None:
+def check_order(latest: Row[Any] | None, now: datetime) -> None:
     """Refuse an event dated before the last one: the log's order must be its time order."""
     if latest is not None and from_db(latest.event_time) > now:
         raise ConsentError(
@@ -232,6 +235,36 @@ def _append(
     now: datetime,
     valid_until: datetime | None,
 ) -> ConsentEvent:
+    event = new_event(
+        issuer,
+        subject_id=subject_id,
+        purpose=purpose,
+        notice=notice,
+        language=language,
+        method=method,
+        client_id=client_id,
+        state=state,
+        now=now,
+        valid_until=valid_until,
+    )
+    conn.execute(insert(consent_events).values(event_row(event)))
+    return event
+
+
+def new_event(
+    issuer: ReceiptIssuer,
+    *,
+    subject_id: str,
+    purpose: Purpose,
+    notice: NoticeVersion,
+    language: str,
+    method: str,
+    client_id: str | None,
+    state: str,
+    now: datetime,
+    valid_until: datetime | None,
+) -> ConsentEvent:
+    """A new event with a fresh record id and its signed receipt (not yet stored)."""
     record_id = str(uuid.uuid4())
     receipt = build_receipt(
         issuer,
@@ -246,7 +279,7 @@ def _append(
         event_time=now,
         valid_until=valid_until,
     )
-    event = ConsentEvent(
+    return ConsentEvent(
         record_id=record_id,
         subject_id=subject_id,
         purpose_id=purpose.id,
@@ -262,22 +295,23 @@ def _append(
         receipt=receipt,
         signature=sign(receipt, issuer.signing_key),
     )
-    conn.execute(
-        insert(consent_events).values(
-            record_id=event.record_id,
-            subject_id=event.subject_id,
-            purpose_id=event.purpose_id,
-            notice_version=event.notice_version,
-            language=event.language,
-            legal_basis=event.legal_basis,
-            controller=event.controller,
-            collection_method=event.collection_method,
-            client_id=event.client_id,
-            event_time=event.event_time,
-            valid_until=event.valid_until,
-            state=event.state,
-            receipt=canonical_json(receipt).decode("utf-8"),
-            signature=event.signature,
-        )
-    )
-    return event
+
+
+def event_row(event: ConsentEvent) -> dict[str, Any]:
+    """The ``consent_events`` row of an event (the receipt in canonical JSON)."""
+    return {
+        "record_id": event.record_id,
+        "subject_id": event.subject_id,
+        "purpose_id": event.purpose_id,
+        "notice_version": event.notice_version,
+        "language": event.language,
+        "legal_basis": event.legal_basis,
+        "controller": event.controller,
+        "collection_method": event.collection_method,
+        "client_id": event.client_id,
+        "event_time": event.event_time,
+        "valid_until": event.valid_until,
+        "state": event.state,
+        "receipt": canonical_json(event.receipt).decode("utf-8"),
+        "signature": event.signature,
+    }

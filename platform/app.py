@@ -46,6 +46,15 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(transparency.bp)
+    from civicdata.web import budgets, console, privacy_loss
+
+    app.register_blueprint(console.bp)
+    app.register_blueprint(budgets.bp)
+    app.register_blueprint(privacy_loss.bp)
+    from civicdata.web import citizen
+
+    app.register_blueprint(citizen.bp)
+    app.register_blueprint(citizen.public)
     return app
 
 

@@ -51,6 +51,22 @@ def init_api(app: Flask) -> Api:
 
 def _blueprints() -> list:  # type: ignore[type-arg]
     """The API blueprints of every capability, in the order they appear in the docs."""
-    from civicdata.api import audit, budgets, catalog, policies, releases, whoami
+    from civicdata.api import (
+        audit,
+        budgets,
+        catalog,
+        consents,
+        policies,
+        releases,
+        whoami,
+    )
 
-    return [catalog.blp, whoami.blp, audit.blp, releases.blp, budgets.blp, policies.blp]
+    return [
+        catalog.blp,
+        whoami.blp,
+        audit.blp,
+        releases.blp,
+        budgets.blp,
+        policies.blp,
+        consents.blp,
+    ]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from civicdata.audit import record_event
 from civicdata.context import Platform
 from civicdata.demo.activity import GENERATORS, Activity
+from civicdata.demo.consents import seed_demo_consents
 from civicdata.demo.enrolment import NewCitizen, enrol_citizens
 from civicdata.demo.population import (
     CityShape,
@@ -149,6 +150,7 @@ def seed_demo_city(
             city.emails.extend(people.emails)
             if progress is not None:
                 progress(len(people))
+        seed_demo_consents(platform, session, city.citizen_ids, seed)
         record_event(
             session,
             actor="operator",

@@ -3,14 +3,22 @@
 from civicdata.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
 from civicdata.models.records import RecordBlock
+from civicdata.models.releases import (
+    BudgetAccount,
+    BudgetReservation,
+    StoredRelease,
+)
 from civicdata.oauth import models as _oauth_models  # noqa: F401  (identity and OAuth tables)
 
 __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
+    "BudgetAccount",
+    "BudgetReservation",
     "Citizen",
     "CitizenKey",
     "CitizenLookup",
     "RecordBlock",
+    "StoredRelease",
 ]

@@ -1,11 +1,14 @@
 """Citizens' authorizations of apps: the seam between OAuth and the consent domain.
 
-The consent screen calls :func:`record_authorization`; every token check calls
-:func:`authorization_is_active`; the portal's "revoke this app" calls
-:func:`withdraw_app`. Today these keep a minimal ``oauth_authorizations``
-record (granted purpose scopes, notice versions, expiry from each purpose's
-consent validity). The consent domain plugs in here, and only here, to record
-consent events (method "oauth") and to decide whether a grant still holds.
+The consent screen calls :func:`record_authorization`, which keeps the
+``oauth_authorizations`` record (granted purpose scopes, notice versions,
+expiry) and gives one consent event per granted purpose through the consent
+domain (method "oauth", the client id). Every token check calls
+:func:`authorization_is_active`, which also requires each granted purpose's
+consent to be active (:func:`consent.eligibility.is_active`), so a consent
+withdrawn or expired anywhere stops the app's tokens. The portal's "revoke
+this app" (:func:`civicdata.consents.apps.revoke_app`) withdraws the consents
+the app collected, then calls :func:`withdraw_app`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from civicdata.app import current_platform
+from civicdata.consents.issuers import ensure_published
+from civicdata.consents.recording import Collector, record_give
+from civicdata.db import utcnow
 from civicdata.identity.models import Account
 from civicdata.oauth import scopes as scope_lib
 from civicdata.oauth.models import OAuthAuthorization, OAuthClient, OAuthCode, OAuthToken
+from consent.eligibility import is_active
 from consent.purposes import Purpose
 
 
@@ -33,10 +41,16 @@ def record_authorization(
     language: str,
     now: datetime,
 ) -> OAuthAuthorization:
-    """Record what the citizen granted on the consent screen (``scope`` as granted)."""
+    """Record what the citizen granted on the consent screen (``scope`` as granted).
+
+    Each granted purpose becomes a consent event (and an audit entry) in ``session``.
+    """
     if account.citizen_id is None:
         raise ValueError("only citizens authorize apps")
     granted = [purposes[p] for p in scope_lib.purposes_in(scope_lib.split(scope))]
+    platform = current_platform()
+    if ensure_published(platform, session, granted):  # before this session writes
+        now = max(now, utcnow())  # the notices just published are in force from now on
     expires_at = min((p.consent_valid_until(now) for p in granted), default=None)
     authorization = OAuthAuthorization(
         id="az-" + secrets.token_hex(12),
@@ -51,16 +65,31 @@ def record_authorization(
     )
     session.add(authorization)
     session.flush()
+    collector = Collector(method="oauth", actor=account.citizen_id, client_id=client.client_id)
+    for purpose in granted:
+        record_give(
+            platform,
+            session,
+            account.citizen_id,
+            purpose,
+            language=language,
+            collector=collector,
+            now=now,
+        )
     return authorization
 
 
 def authorization_is_active(session: Session, authorization_id: str, now: datetime) -> bool:
-    """Does the citizen's grant still hold (not withdrawn, not expired)?"""
+    """Does the citizen's grant still hold: not withdrawn, not expired, every purpose consented?"""
     authorization = session.get(OAuthAuthorization, authorization_id)
     return (
         authorization is not None
         and authorization.withdrawn_at is None
         and (authorization.expires_at is None or authorization.expires_at > now)
+        and all(
+            is_active(session, authorization.citizen_id, purpose, now)
+            for purpose in authorization.purposes
+        )
     )
 
 

@@ -19,13 +19,13 @@ SCOPE_TEXT = {
     "en": {
         "openid": "Know that it is you (a pseudonymous identifier only).",
         "profile": "See the name you gave when you registered.",
-        "consent:read": "See which purposes you have consented to.",
+        "consent:read": "See which purposes you have consented to, and download a copy of the data the city holds on you.",
         "consent:write": "Give or withdraw consent for you when you ask it to.",
     },
     "ca": {
         "openid": "Saber que sou vós (només un identificador pseudònim).",
         "profile": "Veure el nom que vau donar en registrar-vos.",
-        "consent:read": "Veure a quines finalitats heu donat el consentiment.",
+        "consent:read": "Veure a quines finalitats heu donat el consentiment i descarregar una còpia de les dades que la ciutat té sobre vós.",
         "consent:write": "Donar o retirar el consentiment per vós quan li ho demaneu.",
     },
 }

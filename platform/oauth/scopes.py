@@ -4,7 +4,7 @@
 scope                   client role   meaning
 ======================  ============  ===========================================
 ``openid``, ``profile`` app           OpenID Connect sign-in of a citizen
-``consent:read``        app           read the citizen's consents
+``consent:read``        app           read the citizen's consents and export their data
 ``consent:write``       app           give or withdraw the citizen's consents
 ``purpose:<id>``        app           the citizen's grant for one purpose
 ``aggregates:request``  department    request differentially private aggregates
