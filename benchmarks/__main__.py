@@ -14,13 +14,14 @@ import resource
 import sys
 from collections.abc import Callable
 
-from benchmarks import release, scan
+from benchmarks import ingest, release, scan
 from benchmarks.instance import BenchInstance, bench_instance
 from benchmarks.report import Measurement, render
 
 BENCHMARKS: dict[str, Callable[[BenchInstance], list[Measurement]]] = {
     "scan": scan.run,
     "release": release.run,
+    "ingest": ingest.run,
 }
 
 

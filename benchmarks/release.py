@@ -3,8 +3,8 @@
 ``POST /api/v1/releases`` (Flask test client, a department's bearer token) for
 count and mean trip duration by district over one month range: the policy
 decision and ledger reservation, the consent filter, reading and decrypting
-every consenting citizen's blocks, bounding, noise, storing, signing, the
-contributions insert and the audit entries. The baseline is the same
+every consenting citizen's blocks, bounding, noise, storing, signing and
+the audit entries. The baseline is the same
 ``anonymise.release`` call on the same consenting citizens' records already
 in memory as a plaintext Polars frame, measured in the same run. Each step
 runs ``REPEAT`` times (``fresh``, so each one spends); the median is reported.

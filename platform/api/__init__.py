@@ -56,6 +56,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         budgets,
         catalog,
         consents,
+        ingestion,
         policies,
         releases,
         whoami,
@@ -68,5 +69,6 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         releases.blp,
         budgets.blp,
         policies.blp,
+        ingestion.blp,
         consents.blp,
     ]

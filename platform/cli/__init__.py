@@ -10,6 +10,7 @@ from civicdata.cli.base import CivicContext, civic_error
 from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
 from civicdata.cli.demo import demo
+from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
 from civicdata.cli.policy import policy
 from civicdata.cli.receipts import receipts
@@ -28,6 +29,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):
     cli.add_command(command)
+cli.add_command(ingest)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from civicdata.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
+from civicdata.models.ingestion import Ingestion, SourceRecord
 from civicdata.models.records import RecordBlock
 from civicdata.models.releases import (
     BudgetAccount,
@@ -19,6 +20,8 @@ __all__ = [
     "Citizen",
     "CitizenKey",
     "CitizenLookup",
+    "Ingestion",
     "RecordBlock",
+    "SourceRecord",
     "StoredRelease",
 ]
