@@ -2,6 +2,8 @@
 
 - :mod:`consent.purposes` — the declared purposes and their notices.
 - :mod:`consent.tables` — the notice-version and append-only consent-event tables.
+- :mod:`consent.current` — the ``consent_current`` projection (latest event per
+  subject and purpose), kept in the same transaction as the log; rebuilding it.
 - :mod:`consent.notices` — publishing notice versions when a notice's text changes.
 - :mod:`consent.records` — giving and withdrawing consent, history.
 - :mod:`consent.bulk` — the same for many citizens at once (demo city, imports).

@@ -4,8 +4,12 @@ This package never updates or deletes consent rows; :func:`guard_append_only`
 makes that hold for every other caller of the engine too (an erasure that
 deletes a citizen's records must leave their consent history, which names
 them only by pseudonym). It refuses SQLAlchemy ``UPDATE`` and ``DELETE``
-statements on the consent tables before they reach the database (raw SQL strings
-are not inspected).
+statements on the history tables, ``consent_events`` and ``notice_versions``,
+before they reach the database (raw SQL strings are not inspected).
+
+``consent_current`` is deliberately not protected: it is a derived projection
+of the log, upserted in place with every event and rebuilt with
+:func:`consent.current.rebuild_current`, not history.
 
 >>> from sqlalchemy import create_engine, delete
 >>> engine = create_engine("sqlite://")
@@ -25,6 +29,7 @@ from sqlalchemy import Connection, Delete, Engine, Update, event
 
 from consent.tables import consent_events, notice_versions
 
+#: The history tables; the ``consent_current`` projection is mutable by design.
 PROTECTED = frozenset({consent_events.name, notice_versions.name})
 
 
@@ -33,7 +38,7 @@ class AppendOnlyError(RuntimeError):
 
 
 def guard_append_only(engine: Engine) -> None:
-    """Refuse every ``UPDATE``/``DELETE`` construct on the consent tables on ``engine``."""
+    """Refuse every ``UPDATE``/``DELETE`` construct on the consent history tables on ``engine``."""
     event.listen(engine, "before_execute", _refuse_changes)
 
 

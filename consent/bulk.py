@@ -4,7 +4,9 @@ The same rules as :func:`consent.records.give` and :func:`consent.records.withdr
 every event gets its own record id and signed receipt and is only ever
 appended. Every check runs for the whole batch before anything is written, in
 a bounded number of queries (one per :data:`BULK_CHUNK` subjects), and rows go
-in with ``executemany``.
+in with ``executemany``. Each chunk's events then update the derived
+projection ``consent_current`` with one ``INSERT ... SELECT ... ON CONFLICT DO
+UPDATE`` (:func:`consent.current.project_events`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select
 from sqlalchemy.orm import Session
 
+from consent.current import project_events
 from consent.notices import NoticeVersion, current_notice, get_notice
 from consent.purposes import Purpose
 from consent.receipts import ReceiptIssuer
@@ -182,15 +185,24 @@ def _latest_events(
 
 
 def _insert_many(conn: Connection | Session, events: Iterable[ConsentEvent]) -> int:
-    """Insert events with ``executemany``, :data:`BULK_CHUNK` rows at a time."""
+    """Insert events with ``executemany``, :data:`BULK_CHUNK` rows at a time, and project them.
+
+    Two statements per chunk: the ``executemany`` insert and one bulk upsert of
+    the chunk's ``consent_current`` rows.
+    """
     written = 0
     batch: list[dict[str, Any]] = []
     for event in events:
         batch.append(event_row(event))
         if len(batch) == BULK_CHUNK:
-            conn.execute(insert(consent_events), batch)
-            written, batch = written + len(batch), []
+            written += _write_chunk(conn, batch)
+            batch = []
     if batch:
-        conn.execute(insert(consent_events), batch)
-        written += len(batch)
+        written += _write_chunk(conn, batch)
     return written
+
+
+def _write_chunk(conn: Connection | Session, rows: list[dict[str, Any]]) -> int:
+    conn.execute(insert(consent_events), rows)
+    project_events(conn, [row["record_id"] for row in rows])
+    return len(rows)

@@ -3,7 +3,10 @@
 Every change of mind appends one event to ``consent_events`` with the fields of
 ISO/IEC TS 27560 that apply (record id, subject pseudonym, purpose, notice
 version and language, legal basis, controller, collection method, event time,
-validity, state) and a signed receipt. Nothing here updates or deletes a row.
+validity, state) and a signed receipt. Nothing here updates or deletes a row
+of that log; in the same transaction each event also becomes its subject's row
+of the derived projection ``consent_current`` (:mod:`consent.current`), which
+is updated in place and is not history.
 
 Consent is opt-in: no event, no use. Giving again renews the validity and moves
 the consent to the current notice version. Expiry is never written lazily: it
@@ -31,6 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select
 from sqlalchemy.orm import Session
 
+from consent.current import project_events
 from consent.notices import NoticeVersion, current_notice, get_notice
 from consent.purposes import Purpose
 from consent.receipts import ALGORITHM, ReceiptIssuer, build_receipt, canonical_json, sign
@@ -248,6 +252,7 @@ def _append(
         valid_until=valid_until,
     )
     conn.execute(insert(consent_events).values(event_row(event)))
+    project_events(conn, [event.record_id])
     return event
 
 

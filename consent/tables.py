@@ -1,10 +1,16 @@
-"""The consent tables: published notice versions and the append-only consent log.
+"""The consent tables: published notice versions, the append-only consent log and its projection.
 
 Declared with SQLAlchemy Core on this package's own :data:`metadata` (the
-platform adds it to the schema it migrates). Both tables only ever grow: a
-change of mind is a new row in ``consent_events``, a new notice text a new row
-in ``notice_versions``. Subjects are pseudonyms (citizen ids, no foreign key
-across schemas), so erasing a citizen's data leaves their consent history.
+platform adds it to the schema it migrates). The two history tables only ever
+grow: a change of mind is a new row in ``consent_events``, a new notice text a
+new row in ``notice_versions``. Subjects are pseudonyms (citizen ids, no
+foreign key across schemas), so erasing a citizen's data leaves their consent
+history.
+
+``consent_current`` is *not* history: it is a derived projection holding each
+subject's latest event per purpose, updated in place in the same transaction
+as every event insert (:mod:`consent.current`) so eligibility need not replay
+the log. It can always be rebuilt from ``consent_events``.
 
 Datetimes are stored in UTC. SQLite hands them back naive, so every read goes
 through :func:`from_db`; every value written or compared goes through
@@ -88,6 +94,25 @@ consent_events = Table(
     Index("ix_consent_events_eligibility", "purpose_id", "subject_id", "event_time", "seq"),
     # A citizen's dashboard and history.
     Index("ix_consent_events_subject", "subject_id", "event_time"),
+)
+
+consent_current = Table(
+    "consent_current",
+    metadata,
+    # The latest event (by event time, then seq) of each subject per purpose.
+    # Derived from ``consent_events`` and upserted in place: not append-only.
+    Column("subject_id", String(40), primary_key=True),
+    Column("purpose_id", String(63), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_time", DateTime(timezone=True), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("valid_until", DateTime(timezone=True)),
+    Column("notice_version", Integer, nullable=False),
+    ForeignKeyConstraint(["seq"], ["consent_events.seq"], name="fk_consent_current_consent_events"),
+    # Eligibility now: the active grants of one purpose.
+    Index("ix_consent_current_eligibility", "purpose_id", "state", "valid_until"),
+    # Eligibility in the past: the (few) subjects whose latest event is after the instant.
+    Index("ix_consent_current_recent", "purpose_id", "event_time"),
 )
 
 

@@ -129,6 +129,11 @@ def test_checks_run_in_a_bounded_number_of_queries(
     finally:
         event.remove(synced, "before_cursor_execute", count)
     inserts = [s for s in statements if s.startswith("INSERT")]
-    assert len(inserts) == 3  # executemany per chunk, not one statement per citizen
-    assert len(statements) <= 1 + 3 + 3  # the notice, one check per chunk, one insert per chunk
+    events = [s for s in inserts if s.startswith("INSERT INTO consent_events")]
+    projections = [s for s in inserts if s.startswith("INSERT INTO consent_current")]
+    assert len(events) == 3  # executemany per chunk, not one statement per citizen
+    assert len(projections) == 3  # one bulk upsert of the projection per chunk
+    assert len(inserts) == 6
+    # the notice, one check per chunk, an insert and an upsert per chunk
+    assert len(statements) <= 1 + 3 + 3 + 3
     assert _count(synced) == len(subjects)

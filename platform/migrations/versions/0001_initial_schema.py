@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:03:23.398509
+Create Date: 2026-11-23 17:44:49.592242
 """
 
 from alembic import op
@@ -56,6 +56,34 @@ def upgrade() -> None:
     sa.Column('size', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    op.create_table('budget_accounts',
+    sa.Column('id', sa.String(length=80), nullable=False),
+    sa.Column('created_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_accounts'))
+    )
+    op.create_table('budget_reservations',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('policy_id', sa.String(length=64), nullable=False),
+    sa.Column('department', sa.String(length=64), nullable=False),
+    sa.Column('dataset', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=63), nullable=False),
+    sa.Column('requester', sa.String(length=160), nullable=False),
+    sa.Column('policy_set_hash', sa.String(length=64), nullable=False),
+    sa.Column('query_hash', sa.String(length=64), nullable=False),
+    sa.Column('epsilon_units', sa.BigInteger(), nullable=False),
+    sa.Column('delta_units', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('reserved_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', civicdata.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('release_id', sa.String(length=40), nullable=True),
+    sa.CheckConstraint("state IN ('reserved', 'spent', 'released')", name=op.f('ck_budget_reservations_state')),
+    sa.CheckConstraint('epsilon_units > 0 AND delta_units >= 0', name=op.f('ck_budget_reservations_amounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_reservations'))
+    )
+    with op.batch_alter_table('budget_reservations', schema=None) as batch_op:
+        batch_op.create_index('ix_budget_reservations_dataset_time', ['dataset', 'reserved_at'], unique=False)
+        batch_op.create_index('ix_budget_reservations_policy_time', ['policy_id', 'reserved_at'], unique=False)
+
     op.create_table('citizens',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('created_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
@@ -65,6 +93,29 @@ def upgrade() -> None:
     sa.Column('erased_at', civicdata.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_citizens'))
     )
+    op.create_table('ingestions',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('dataset', sa.String(length=64), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=True),
+    sa.Column('request_hash', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('stored', sa.Integer(), nullable=False),
+    sa.Column('duplicates', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=False),
+    sa.Column('response_type', sa.String(length=64), nullable=False),
+    sa.Column('response_body', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ingestions')),
+    sa.UniqueConstraint('client_id', 'idempotency_key', name='uq_ingestions_client_key')
+    )
+    with op.batch_alter_table('ingestions', schema=None) as batch_op:
+        batch_op.create_index('ix_ingestions_client_created', ['client_id', 'created_at'], unique=False)
+
     op.create_table('login_failures',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('login_digest', sa.LargeBinary(length=32), nullable=False),
@@ -86,6 +137,11 @@ def upgrade() -> None:
     sa.Column('created_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('disabled_at', civicdata.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('client_id', name=op.f('pk_oauth_clients'))
+    )
+    op.create_table('source_records',
+    sa.Column('digest', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('ingestion_id', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('digest', name=op.f('pk_source_records'))
     )
     op.create_table('accounts',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -139,6 +195,31 @@ def upgrade() -> None:
     with op.batch_alter_table('record_blocks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_record_blocks_citizen_id'), ['citizen_id'], unique=False)
         batch_op.create_index('ix_record_blocks_dataset_citizen', ['dataset', 'citizen_id'], unique=False)
+
+    op.create_table('releases',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('department', sa.String(length=64), nullable=False),
+    sa.Column('requester', sa.String(length=160), nullable=False),
+    sa.Column('policy_id', sa.String(length=64), nullable=False),
+    sa.Column('policy_set_hash', sa.String(length=64), nullable=False),
+    sa.Column('dataset', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=63), nullable=False),
+    sa.Column('query_hash', sa.String(length=64), nullable=False),
+    sa.Column('mechanism', sa.String(length=16), nullable=False),
+    sa.Column('epsilon_units', sa.BigInteger(), nullable=False),
+    sa.Column('delta_units', sa.BigInteger(), nullable=False),
+    sa.Column('reservation_id', sa.String(length=40), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('signature', sa.String(length=128), nullable=False),
+    sa.Column('key_id', sa.String(length=64), nullable=False),
+    sa.Column('consent_checked_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', civicdata.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reservation_id'], ['budget_reservations.id'], name=op.f('fk_releases_reservation_id_budget_reservations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_releases'))
+    )
+    with op.batch_alter_table('releases', schema=None) as batch_op:
+        batch_op.create_index('ix_releases_department_time', ['department', 'created_at'], unique=False)
+        batch_op.create_index('ix_releases_reuse', ['query_hash', 'policy_id', 'policy_set_hash', 'created_at'], unique=False)
 
     op.create_table('oauth_authorizations',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -258,6 +339,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_consent_events_eligibility', ['purpose_id', 'subject_id', 'event_time', 'seq'], unique=False)
         batch_op.create_index('ix_consent_events_subject', ['subject_id', 'event_time'], unique=False)
 
+    op.create_table('consent_current',
+    sa.Column('subject_id', sa.String(length=40), nullable=False),
+    sa.Column('purpose_id', sa.String(length=63), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('event_time', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('valid_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('notice_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['seq'], ['consent_events.seq'], name='fk_consent_current_consent_events'),
+    sa.PrimaryKeyConstraint('subject_id', 'purpose_id', name=op.f('pk_consent_current'))
+    )
+    with op.batch_alter_table('consent_current', schema=None) as batch_op:
+        batch_op.create_index('ix_consent_current_eligibility', ['purpose_id', 'state', 'valid_until'], unique=False)
+        batch_op.create_index('ix_consent_current_recent', ['purpose_id', 'event_time'], unique=False)
+
     op.create_table('policy_sets',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
@@ -282,6 +378,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_policy_sets_content_hash'))
 
     op.drop_table('policy_sets')
+    with op.batch_alter_table('consent_current', schema=None) as batch_op:
+        batch_op.drop_index('ix_consent_current_recent')
+        batch_op.drop_index('ix_consent_current_eligibility')
+
+    op.drop_table('consent_current')
     with op.batch_alter_table('consent_events', schema=None) as batch_op:
         batch_op.drop_index('ix_consent_events_subject')
         batch_op.drop_index('ix_consent_events_eligibility')
@@ -308,6 +409,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_oauth_authorizations_account_id'))
 
     op.drop_table('oauth_authorizations')
+    with op.batch_alter_table('releases', schema=None) as batch_op:
+        batch_op.drop_index('ix_releases_reuse')
+        batch_op.drop_index('ix_releases_department_time')
+
+    op.drop_table('releases')
     with op.batch_alter_table('record_blocks', schema=None) as batch_op:
         batch_op.drop_index('ix_record_blocks_dataset_citizen')
         batch_op.drop_index(batch_op.f('ix_record_blocks_citizen_id'))
@@ -322,13 +428,24 @@ def downgrade() -> None:
 
     op.drop_table('citizen_keys')
     op.drop_table('accounts')
+    op.drop_table('source_records')
     op.drop_table('oauth_clients')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_failures_login_digest'))
         batch_op.drop_index(batch_op.f('ix_login_failures_at'))
 
     op.drop_table('login_failures')
+    with op.batch_alter_table('ingestions', schema=None) as batch_op:
+        batch_op.drop_index('ix_ingestions_client_created')
+
+    op.drop_table('ingestions')
     op.drop_table('citizens')
+    with op.batch_alter_table('budget_reservations', schema=None) as batch_op:
+        batch_op.drop_index('ix_budget_reservations_policy_time')
+        batch_op.drop_index('ix_budget_reservations_dataset_time')
+
+    op.drop_table('budget_reservations')
+    op.drop_table('budget_accounts')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_subject'))
