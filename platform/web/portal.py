@@ -9,7 +9,11 @@ from civicdata.app import current_platform
 
 # The app itself has no static folder, so the portal serves /static/ unshadowed.
 bp = Blueprint(
-    "portal", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+    "portal",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
 )
 
 
