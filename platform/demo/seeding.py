@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from civicdata.audit import record_event
@@ -160,5 +160,9 @@ def seed_demo_city(
             seed=seed,
             records=city.records,
         )
+        session.commit()
+        # Fresh planner statistics: without them PostgreSQL plans the first
+        # releases over millions of new rows as if the tables were empty.
+        session.execute(text("ANALYZE"))
         session.commit()
     return city
