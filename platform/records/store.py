@@ -18,7 +18,9 @@ is unspecified (records of one citizen may be interleaved with others').
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from queue import Empty, Queue
+from threading import Event, Thread
 from typing import Any
 
 import numpy as np
@@ -215,9 +217,50 @@ def scan_dataset(
     query, wanted = dataset_query(dataset.id, citizen_ids)
     query = query.execution_options(stream_results=True, yield_per=batch_size)
     builder = _ScanBuilder(codec, vault)
-    for rows in _connection(db).execute(query).partitions():
+    for rows in _prefetched(_connection(db).execute(query).partitions()):
         builder.add(rows, wanted)
     return builder.frame()
+
+
+def _prefetched(batches: Iterator[list[Any]], depth: int = 2) -> Iterator[list[Any]]:
+    """Fetch the next batches in a thread while the caller decrypts the current one.
+
+    The database driver waits on the network and the cipher works in native
+    code, both without holding the GIL, so reading and decrypting overlap
+    (on PostgreSQL this hides most of the query's own time). Only the thread
+    touches the connection until the iteration ends; errors are re-raised here.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                queue.put(("batch", batch))
+            queue.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, never swallowed
+            queue.put(("error", exc))
+
+    worker = Thread(target=produce, name="scan-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock and finish the producer before returning
+            try:
+                queue.get(timeout=0.05)
+            except Empty:
+                continue
+        worker.join()
 
 
 def records_for_citizen(

@@ -306,3 +306,40 @@ def test_scan_issues_one_statement_whatever_the_number_of_citizens(
         counts.append(len([s for s in statements if "record_blocks" in s]))
         assert len(statements) == counts[-1], statements
     assert counts == [1, 1]
+
+
+def test_prefetch_hands_over_every_batch_in_order_and_reraises_errors() -> None:
+    from civicdata.records.store import _prefetched
+
+    assert list(_prefetched(iter([[1], [2, 3], [4]]))) == [[1], [2, 3], [4]]
+
+    def failing():
+        yield [1]
+        raise RuntimeError("connection lost")
+
+    out = []
+    with pytest.raises(RuntimeError, match="connection lost"):
+        for batch in _prefetched(failing()):
+            out.append(batch)
+    assert out == [[1]]
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops_early() -> None:
+    import threading
+
+    from civicdata.records.store import _prefetched
+
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield [i]
+            i += 1
+
+    for batch in _prefetched(endless()):
+        if batch == [3]:
+            break
+    assert not any(t.name == "scan-prefetch" for t in threading.enumerate())
+    assert len(produced) < 10
