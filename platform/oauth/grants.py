@@ -19,7 +19,7 @@ There is no implicit and no password grant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, grants
@@ -29,6 +29,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core import grants as oidc_grants
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from civicdata.app import current_platform, db_session
 from civicdata.db import transaction, utcnow
@@ -123,7 +124,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         )
 
     def query_authorization_code(self, code: str, client: OAuthClient) -> OAuthCode | None:
-        """Claim the code: valid, unexpired, this client's, and never claimed before."""
+        """Claim the code: valid, unexpired, this client's, and never claimed before.
+
+        A code presented again after it was claimed means it leaked: every
+        token issued under its authorization is revoked (RFC 6749 §4.1.2).
+        """
         now, code_hash = utcnow(), digest(code)
         with transaction(current_platform().sessions) as own:
             claimed = own.execute(
@@ -136,6 +141,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 )
                 .values(used_at=now)
             ).rowcount
+            if claimed != 1:
+                _revoke_after_replay(own, code_hash, client.client_id, now)
         return db_session().get(OAuthCode, code_hash) if claimed == 1 else None
 
     def delete_authorization_code(self, authorization_code: OAuthCode) -> None:
@@ -247,3 +254,21 @@ class OpenIDCode(oidc_grants.OpenIDCode):
 
     def generate_user_info(self, user: TokenOwner, scope: str) -> UserInfo:
         return user_claims(user, scope)
+
+
+def _revoke_after_replay(session: Session, code_hash: str, client_id: str, now: datetime) -> None:
+    """Revoke the tokens of a code's authorization if the code had already been claimed."""
+    authorization_id = session.execute(
+        select(OAuthCode.authorization_id).where(
+            OAuthCode.code_hash == code_hash,
+            OAuthCode.client_id == client_id,
+            OAuthCode.used_at.is_not(None),
+        )
+    ).scalar_one_or_none()
+    if authorization_id is None:
+        return
+    session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.authorization_id == authorization_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

@@ -136,12 +136,18 @@ def test_token_request_with_another_redirect_uri_is_refused(client, app_client) 
     assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
 
 
-def test_reused_code_is_refused(client, app_client) -> None:
+def test_reused_code_is_refused_and_revokes_what_it_gave(client, app_client) -> None:
     verifier, challenge = pkce_pair()
     code = _code(client, app_client, challenge)
-    assert _exchange(client, app_client, code, verifier).status_code == 200
+    first = _exchange(client, app_client, code, verifier)
+    assert first.status_code == 200
+    token = first.json["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/whoami", headers=bearer).status_code == 200
     again = _exchange(client, app_client, code, verifier)
     assert again.status_code == 400 and again.json["error"] == "invalid_grant"
+    # The replay means the code leaked: the token issued from it stops working.
+    assert client.get("/api/v1/whoami", headers=bearer).status_code == 401
 
 
 def test_expired_code_is_refused_and_codes_live_at_most_ten_minutes(
