@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from consent.current import project_events
-from consent.notices import NoticeVersion, current_notice, get_notice
+from consent.notices import NoticeVersion, get_notice
 from consent.purposes import Purpose
 from consent.receipts import ReceiptIssuer
 from consent.records import (
@@ -29,6 +29,7 @@ from consent.records import (
     check_request,
     event_row,
     new_event,
+    notice_in_force,
 )
 from consent.tables import consent_events, to_utc
 
@@ -54,12 +55,7 @@ def give_many(
     """
     now = to_utc(now)
     _check_batch(subject_ids, purpose, language, method, client_id)
-    notice = current_notice(conn, purpose.id, now)
-    if notice is None or notice.notice_hash != purpose.notice_hash:
-        raise ConsentError(
-            f"the notice of purpose {purpose.id!r} in force is not the one given; "
-            "publish it with sync_notices first"
-        )
+    notice = notice_in_force(conn, purpose, now)
     for chunk in _chunks(subject_ids):
         later = conn.execute(
             select(func.count())

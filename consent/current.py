@@ -73,8 +73,8 @@ def _upsert(conn: Connection | Session, source: Select[Any]) -> Any:
     elif dialect == "postgresql":
         stmt = postgresql.insert(consent_current)
     else:
-        raise NotImplementedError(
-            f"consent_current upserts support sqlite and postgresql, not {dialect}"
+        raise ValueError(
+            f"unsupported database {dialect!r}: consent is stored on SQLite or PostgreSQL"
         )
     stmt = stmt.from_select(COLUMNS, source)
     cc, new = consent_current.c, stmt.excluded

@@ -109,25 +109,22 @@ def give(
     """
     now = to_utc(now)
     check_request(subject_id, purpose, language, method, client_id)
-    notice = current_notice(conn, purpose.id, now)
-    if notice is None or notice.notice_hash != purpose.notice_hash:
-        raise ConsentError(
-            f"the notice of purpose {purpose.id!r} in force is not the one given; "
-            "publish it with sync_notices first"
-        )
+    notice = notice_in_force(conn, purpose, now)
     check_order(_latest_event(conn, subject_id, purpose.id), now)
     return _append(
         conn,
-        issuer,
-        subject_id=subject_id,
-        purpose=purpose,
-        notice=notice,
-        language=language,
-        method=method,
-        client_id=client_id,
-        state="given",
-        now=now,
-        valid_until=to_utc(purpose.consent_valid_until(now)),
+        new_event(
+            issuer,
+            subject_id=subject_id,
+            purpose=purpose,
+            notice=notice,
+            language=language,
+            method=method,
+            client_id=client_id,
+            state="given",
+            now=now,
+            valid_until=to_utc(purpose.consent_valid_until(now)),
+        ),
     )
 
 
@@ -159,16 +156,18 @@ def withdraw(
         raise ConsentError(f"notice version {latest.notice_version} of {purpose.id!r} is missing")
     return _append(
         conn,
-        issuer,
-        subject_id=subject_id,
-        purpose=purpose,
-        notice=notice,
-        language=language,
-        method=method,
-        client_id=client_id,
-        state="withdrawn",
-        now=now,
-        valid_until=None,
+        new_event(
+            issuer,
+            subject_id=subject_id,
+            purpose=purpose,
+            notice=notice,
+            language=language,
+            method=method,
+            client_id=client_id,
+            state="withdrawn",
+            now=now,
+            valid_until=None,
+        ),
     )
 
 
@@ -225,32 +224,19 @@ def check_order(latest: Row[Any] | None, now: datetime) -> None:
         )
 
 
-def _append(
-    conn: Connection | Session,
-    issuer: ReceiptIssuer,
-    *,
-    subject_id: str,
-    purpose: Purpose,
-    notice: NoticeVersion,
-    language: str,
-    method: str,
-    client_id: str | None,
-    state: str,
-    now: datetime,
-    valid_until: datetime | None,
-) -> ConsentEvent:
-    event = new_event(
-        issuer,
-        subject_id=subject_id,
-        purpose=purpose,
-        notice=notice,
-        language=language,
-        method=method,
-        client_id=client_id,
-        state=state,
-        now=now,
-        valid_until=valid_until,
-    )
+def notice_in_force(conn: Connection | Session, purpose: Purpose, now: datetime) -> NoticeVersion:
+    """The notice version in force at ``now``, which must be ``purpose``'s current text."""
+    notice = current_notice(conn, purpose.id, now)
+    if notice is None or notice.notice_hash != purpose.notice_hash:
+        raise ConsentError(
+            f"the notice of purpose {purpose.id!r} in force is not the one given; "
+            "publish it with sync_notices first"
+        )
+    return notice
+
+
+def _append(conn: Connection | Session, event: ConsentEvent) -> ConsentEvent:
+    """Store one event and bring the ``consent_current`` projection up to date."""
     conn.execute(insert(consent_events).values(event_row(event)))
     project_events(conn, [event.record_id])
     return event

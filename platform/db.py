@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -87,6 +88,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: indexes of a million rows stay hot
     cursor.close()
+
+
+def insert_or_skip(session: Session, table: Table) -> Any:
+    """An ``INSERT`` that accepts ``ON CONFLICT`` clauses, for the session's database.
+
+    The platform runs on SQLite and PostgreSQL only; both spell upserts the
+    same way in SQLAlchemy, from their own dialect modules.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported database {name!r}: the platform runs on SQLite or PostgreSQL")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -9,12 +9,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.audit.merkle import leaf_hash
-from civicdata.db import utcnow
+from civicdata.db import insert_or_skip, utcnow
 from civicdata.models import AuditEvent, AuditHead
 
 FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
@@ -52,9 +50,8 @@ def _next_index(session: Session) -> int:
     bump = update(AuditHead).where(AuditHead.id == 1).values(size=AuditHead.size + 1)
     size = session.execute(bump.returning(AuditHead.size)).scalar_one_or_none()
     if size is None:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(AuditHead).values(id=1, size=0).on_conflict_do_nothing())
+        head = insert_or_skip(session, AuditHead.__table__).values(id=1, size=0)
+        session.execute(head.on_conflict_do_nothing())
         size = session.execute(bump.returning(AuditHead.size)).scalar_one()
     return size - 1
 

@@ -8,6 +8,7 @@ pseudonym (``subject``) and the purpose; the caller commits right after.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,18 +41,7 @@ def record_give(
     now: datetime,
 ) -> ConsentEvent:
     """Give consent (:func:`consent.records.give`) and audit it; raises ``ConsentError``."""
-    event = give(
-        session,
-        citizen_id,
-        purpose,
-        language=language,
-        method=collector.method,
-        now=now,
-        issuer=receipt_issuer(platform, purpose),
-        client_id=collector.client_id,
-    )
-    _audit(session, event, collector)
-    return event
+    return _record(give, platform, session, citizen_id, purpose, language, collector, now)
 
 
 def record_withdrawal(
@@ -65,7 +55,20 @@ def record_withdrawal(
     now: datetime,
 ) -> ConsentEvent:
     """Withdraw consent (:func:`consent.records.withdraw`) and audit it; raises ``ConsentError``."""
-    event = withdraw(
+    return _record(withdraw, platform, session, citizen_id, purpose, language, collector, now)
+
+
+def _record(
+    change: Callable[..., ConsentEvent],
+    platform: Platform,
+    session: Session,
+    citizen_id: str,
+    purpose: Purpose,
+    language: str,
+    collector: Collector,
+    now: datetime,
+) -> ConsentEvent:
+    event = change(
         session,
         citizen_id,
         purpose,

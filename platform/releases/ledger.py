@@ -29,10 +29,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from civicdata.db import insert_or_skip
 from civicdata.models import BudgetAccount, BudgetReservation
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, Budgets, Cost, from_units, to_units
 from policies.model import Policy, PolicySet
@@ -64,9 +63,8 @@ def units_cost(epsilon_units: int, delta_units: int) -> Cost:
 def lock_accounts(session: Session, account_ids: Iterable[str]) -> None:
     """Create the accounts if missing and lock them, in id order, until the transaction ends."""
     ids = sorted(set(account_ids))
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(BudgetAccount).values([{"id": i} for i in ids]).on_conflict_do_nothing())
+    accounts = insert_or_skip(session, BudgetAccount.__table__).values([{"id": i} for i in ids])
+    session.execute(accounts.on_conflict_do_nothing())
     session.execute(
         select(BudgetAccount.id)
         .where(BudgetAccount.id.in_(ids))
