@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask
 
-from flask import Flask, g
-from sqlalchemy.orm import Session
-
+from civicdata import errors
+from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
+from civicdata.identity.portal import init_identity
+from civicdata.oauth.server import init_oauth
+from civicdata.request_scope import EXTENSION, close_session
+from civicdata.web import (
+    auditor,
+    auth,
+    budgets,
+    citizen,
+    console,
+    health,
+    portal,
+    privacy_loss,
+    transparency,
+)
 
 
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
@@ -24,56 +37,25 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
-    app.extensions["civic"] = platform
-    app.teardown_appcontext(_close_session)
-
-    from civicdata import errors
-    from civicdata.api import init_api
-    from civicdata.web import health, portal
+    app.extensions[EXTENSION] = platform
+    app.teardown_appcontext(close_session)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
     app.register_blueprint(health.bp)
     app.register_blueprint(portal.bp)
-    from civicdata.identity.portal import init_identity
-    from civicdata.oauth.server import init_oauth
-    from civicdata.web import auth
 
     init_identity(app)  # CSRF, portal sessions
     init_oauth(app)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
-    from civicdata.web import auditor, transparency
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(transparency.bp)
-    from civicdata.web import budgets, console, privacy_loss
 
     app.register_blueprint(console.bp)
     app.register_blueprint(budgets.bp)
     app.register_blueprint(privacy_loss.bp)
-    from civicdata.web import citizen
 
     app.register_blueprint(citizen.bp)
     app.register_blueprint(citizen.public)
     return app
-
-
-def current_platform() -> Platform:
-    from flask import current_app
-
-    platform: Platform = current_app.extensions["civic"]
-    return platform
-
-
-def db_session() -> Session:
-    """The request's database session, opened on first use and closed at teardown."""
-    if "db_session" not in g:
-        g.db_session = current_platform().sessions()
-    session: Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> Any:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()

@@ -29,7 +29,7 @@ from civicdata.api.audit_schemas import (
     VerificationOut,
     event_filter,
 )
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import (
     csv_chunks,

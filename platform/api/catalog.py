@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from civicdata.app import current_platform
+from civicdata.request_scope import current_platform
 
 blp = Blueprint("catalog", __name__, url_prefix="/datasets", description="The dataset catalog")
 

@@ -23,7 +23,7 @@ from civicdata.api.consent_schemas import (
     PurposeOut,
     ReceiptDocumentOut,
 )
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent
 from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview

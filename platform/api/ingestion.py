@@ -26,7 +26,7 @@ from civicdata.api.ingestion_schemas import (
     ListArgs,
     UploadReportOut,
 )
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.ingestion import (

@@ -15,7 +15,7 @@ from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from civicdata.app import db_session
+from civicdata.request_scope import db_session
 from civicdata.db import utcnow
 from civicdata.oauth.protect import current_grant, require_oauth
 from policies.history import policy_set_at

@@ -19,7 +19,7 @@ from civicdata.api.release_schemas import (
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.keys import public_pem

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.db import transaction, utcnow
 from civicdata.identity.audit_trail import actor_of

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.app import current_platform
+from civicdata.request_scope import current_platform
 from civicdata.consents.issuers import ensure_published
 from civicdata.consents.recording import Collector, record_give
 from civicdata.db import utcnow

@@ -15,7 +15,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from sqlalchemy import select, update
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest

@@ -31,7 +31,7 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.db import transaction, utcnow
 from civicdata.identity.models import Account
 from civicdata.models import Citizen

@@ -44,7 +44,7 @@ from flask import Response, abort, g, json, request
 from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.db import utcnow
 from civicdata.errors import PROBLEM_JSON

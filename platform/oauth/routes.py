@@ -14,7 +14,7 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
 from civicdata.errors import problem

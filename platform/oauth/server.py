@@ -20,7 +20,7 @@ from authlib.oauth2.rfc6749 import InvalidScopeError
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civicdata.app import db_session
+from civicdata.request_scope import db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
 from civicdata.db import utcnow

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, ValidationError
 
 from civicdata.api.audit_schemas import EventListQuery, ExportQuery, event_filter
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines

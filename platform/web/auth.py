@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
 from civicdata.identity.accounts import AccountError, change_password, register_citizen

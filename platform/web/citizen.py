@@ -27,7 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.consents.apps import authorised_apps, revoke_app
 from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent

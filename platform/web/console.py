@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from civicdata.api.releases import csv_response
-from civicdata.app import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from civicdata.app import db_session
+from civicdata.request_scope import db_session
 from civicdata.errors import problem
 
 bp = Blueprint("health", __name__)

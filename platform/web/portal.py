@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from civicdata.app import current_platform
+from civicdata.request_scope import current_platform
 
 # The app itself has no static folder, so the portal serves /static/ unshadowed.
 bp = Blueprint(
