@@ -41,6 +41,10 @@ def ensure_keys(config: Config) -> list[str]:
     if local and not config.keyring_path.exists() and not os.environ.get("CIVIC_KEYRING_JSON"):
         LocalKeyring.generate().save(config.keyring_path)
         created.append(str(config.keyring_path))
+    if not local:
+        manager = key_manager(config)
+        if not manager.key_ids():
+            created.append(f"master key {manager.create_key()} in the HSM")
     blind = config.keys_dir / BLIND_INDEX_FILE
     if not blind.exists():
         _write_private(blind, secrets.token_bytes(32).hex().encode())
