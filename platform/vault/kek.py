@@ -85,6 +85,11 @@ class ShardKeys:
                 raise KeyUnavailableError(f"key-encryption key {key_id!r} does not exist", key_id)
         return cipher
 
+    def forget(self) -> None:
+        """Drop every unwrapped shard key; the next use unwraps them again."""
+        with self._lock:
+            self._cache, self._loaded = {}, time.monotonic()
+
     def _load(self) -> None:
         """Unwrap every stored key-encryption key not yet cached (one query)."""
         with self._sessions() as session:
