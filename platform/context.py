@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.audit.log import SIGNER_KEY
@@ -58,7 +59,8 @@ class Platform:
 
         Preparing here, on first use, keeps those writes out of the caller's
         transaction (on SQLite they would wait on its lock). A master key
-        missing here does not stop the process: what needs it answers 503.
+        missing here, or a database not reachable yet, does not stop the
+        process: it is logged, and what needs the keys answers 503 or retries.
         """
         vault = Vault(
             self.key_manager,
@@ -69,7 +71,7 @@ class Platform:
         )
         try:
             vault.prepare()
-        except KeyUnavailableError as exc:
+        except (KeyUnavailableError, SQLAlchemyError) as exc:  # retried on first need
             log.warning("encryption keys not ready: %s", exc)
         return vault
 

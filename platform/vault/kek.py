@@ -76,10 +76,10 @@ class ShardKeys:
         cipher = self._cache.get(key_id)
         if cipher is None:
             with self._lock:
-                self._load()
+                self._load(key_id)
                 if key_id not in self._cache:
                     self.ensure([key_id])
-                    self._load()
+                    self._load(key_id)
             cipher = self._cache.get(key_id)
             if cipher is None:
                 raise KeyUnavailableError(f"key-encryption key {key_id!r} does not exist", key_id)
@@ -90,17 +90,27 @@ class ShardKeys:
         with self._lock:
             self._cache, self._loaded = {}, time.monotonic()
 
-    def _load(self) -> None:
-        """Unwrap every stored key-encryption key not yet cached (one query)."""
+    def _load(self, wanted: str) -> None:
+        """Unwrap every stored key-encryption key not yet cached (one query).
+
+        A key whose master key is unavailable here is skipped, unless it is
+        the one ``wanted``: the others can still serve their shards.
+        """
         with self._sessions() as session:
             rows = session.execute(
                 select(_table.c.id, _table.c.master_key_id, _table.c.wrapped)
             ).all()
         for key_id, master_key_id, wrapped in rows:
-            if key_id not in self._cache:
+            if key_id in self._cache:
+                continue
+            try:
                 self._states.check_unwrap(master_key_id)
                 key = self._manager.unwrap(master_key_id, wrapped, kek_ad(key_id))
-                self._cache[key_id] = AESGCM(key)
+            except KeyUnavailableError:
+                if key_id == wanted:
+                    raise
+                continue
+            self._cache[key_id] = AESGCM(key)
 
     def ensure(self, key_ids: Iterable[str] | None = None) -> int:
         """Create the missing key-encryption keys (every shard's by default); return how many."""

@@ -56,7 +56,9 @@ def promote(session: Session, vault: Vault, key_id: str) -> str | None:
     vault.states.states()  # records the key source's keys on a new instance
     rows = {
         row.id: row
-        for row in session.scalars(select(MasterKeyState).with_for_update().order_by("id"))
+        for row in session.scalars(
+            select(MasterKeyState).with_for_update().order_by(MasterKeyState.id)
+        )
     }
     target = rows.get(key_id)
     if target is None:

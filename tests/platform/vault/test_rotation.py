@@ -202,3 +202,22 @@ def test_a_wrap_in_flight_holds_promotion_until_it_commits(node) -> None:
         # The wrap that was in flight is counted: retire refuses until a re-wrap.
         with pytest.raises(KeyStateError, match=f"{node.config.kek_shards + 1} shard key"):
             retire(session, node.vault, old)
+
+
+def test_a_shard_key_under_a_key_missing_here_does_not_block_the_others(node) -> None:
+    ids = _seed(node, 2)
+    elsewhere = LocalKeyring.generate()  # another node's key, recorded but not held here
+    away = elsewhere.preferred_primary()
+    with node.sessions() as session:
+        session.add(MasterKeyState(id=away, state="decrypt-only"))
+        session.add(
+            KeyEncryptionKey(
+                id=kek_id(90004), master_key_id=away, wrapped=elsewhere.wrap(away, b"k" * 32, b"")
+            )
+        )
+        session.commit()
+    fresh = Vault(node.key_manager, node.sessions, node.keys.blind_index)  # nothing cached
+    with node.sessions() as session:
+        assert set(fresh.ciphers(session, ids)) == set(ids)
+    with pytest.raises(KeyUnavailableError, match=away):
+        fresh.shards.aead(kek_id(90004))
