@@ -68,7 +68,7 @@ def _field_paths(messages: Any, prefix: str = "") -> list[str]:
 RETRY_AFTER_SECONDS = 5
 
 
-def key_unavailable(exc: KeyUnavailableError) -> Response | tuple[str, int]:
+def key_unavailable(exc: KeyUnavailableError) -> Response:
     """503 with Retry-After: a master key is missing here or the HSM is unreachable."""
     from flask import current_app
 
