@@ -58,4 +58,5 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
 
     app.register_blueprint(citizen.bp)
     app.register_blueprint(citizen.public)
+    platform.vault  # noqa: B018  (prepares the keys before serving, not inside a request)
     return app

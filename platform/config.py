@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
+KEY_MANAGERS = ("local", "pkcs11")
 DEFAULT_CITY_DIR = Path(__file__).resolve().parent.parent / "policies" / "city"
 
 
@@ -44,6 +45,13 @@ class Config:
     argon2_time_cost: int
     argon2_memory_kib: int
     max_upload_mb: int
+    # Master keys: "local" (JSON keyring, development) or "pkcs11" (an HSM).
+    key_manager: str = "local"
+    kek_shards: int = 256  # key-encryption keys, one per citizen-hash shard
+    key_state_seconds: int = 5  # how long a process trusts its cached key states
+    pkcs11_module: Path | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_pin: str | None = None  # from CIVIC_PKCS11_PIN or CIVIC_PKCS11_PIN_FILE
 
     @property
     def production(self) -> bool:
@@ -64,6 +72,13 @@ class Config:
         keys_dir = reader.path(
             "CIVIC_KEYS_DIR", default=None if production else str(instance / "keys")
         )
+        key_manager = reader.choice("CIVIC_KEY_MANAGER", KEY_MANAGERS, default="local")
+        local_keys = key_manager == "local"
+        if production and local_keys and env_map.get("CIVIC_ALLOW_LOCAL_KEYRING") != "1":
+            raise ConfigError(
+                "CIVIC_KEY_MANAGER=local: production keeps master keys in an HSM "
+                "(CIVIC_KEY_MANAGER=pkcs11) unless CIVIC_ALLOW_LOCAL_KEYRING=1"
+            )
         config = cls(
             env=env,
             instance_path=instance,
@@ -73,7 +88,8 @@ class Config:
             ),
             secret_key=reader.secret("CIVIC_SECRET_KEY", production=production),
             keyring_path=reader.path(
-                "CIVIC_KEYRING", default=None if production else str(keys_dir / "keyring.json")
+                "CIVIC_KEYRING",
+                default=None if production and local_keys else str(keys_dir / "keyring.json"),
             ),
             keys_dir=keys_dir,
             city_dir=reader.path("CIVIC_CITY_DIR", default=str(DEFAULT_CITY_DIR)),
@@ -93,10 +109,31 @@ class Config:
                 "CIVIC_ARGON2_MEMORY_KIB", default=65536, low=8 if env == "testing" else 19456
             ),
             max_upload_mb=reader.integer("CIVIC_MAX_UPLOAD_MB", default=1024, low=1),
+            key_manager=key_manager,
+            kek_shards=reader.integer("CIVIC_KEK_SHARDS", default=256, low=1),
+            key_state_seconds=reader.integer("CIVIC_KEY_STATE_SECONDS", default=5, low=0),
+            **({} if local_keys else _pkcs11_settings(reader)),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
         return config
+
+
+def _pkcs11_settings(reader: _Reader) -> dict[str, object]:
+    """The HSM's module, token and PIN (inline or from a file), all required."""
+    pin_file = reader.optional("CIVIC_PKCS11_PIN_FILE")
+    if pin_file is not None:
+        try:
+            pin = Path(pin_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"CIVIC_PKCS11_PIN_FILE: cannot read {pin_file} ({exc})") from None
+    else:
+        pin = reader.string("CIVIC_PKCS11_PIN", default=None)
+    return {
+        "pkcs11_module": reader.path("CIVIC_PKCS11_MODULE", default=None),
+        "pkcs11_token_label": reader.string("CIVIC_PKCS11_TOKEN_LABEL", default=None),
+        "pkcs11_pin": pin,
+    }
 
 
 _DEV_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
@@ -118,6 +155,9 @@ class _Reader:
 
     def string(self, name: str, default: str | None) -> str:
         return self._raw(name, default)
+
+    def optional(self, name: str) -> str | None:
+        return self._environ.get(name) or None
 
     def path(self, name: str, default: str | None) -> Path:
         return Path(self._raw(name, default)).expanduser().resolve()

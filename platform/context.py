@@ -6,22 +6,26 @@ and session factory, the keys, the vault, the dataset catalog and the purposes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
-from civicdata.keys import KeySet, load_keys
-from civicdata.vault import Vault
+from civicdata.keys import KeySet, key_manager, load_keys
+from civicdata.vault import KeyManager, KeyUnavailableError, Vault
 from consent.append_only import guard_append_only
 from consent.purposes import Purpose, load_purposes
 from policies.catalog import Catalog, load_catalog
 from policies.loader import load_policy_set
 from policies.model import PolicySet
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,8 +50,30 @@ class Platform:
         return load_keys(self.config)
 
     @cached_property
+    def key_manager(self) -> KeyManager:
+        return key_manager(self.config)
+
+    @cached_property
     def vault(self) -> Vault:
-        return Vault(self.keys.keyring)
+        """The vault, its key states recorded and shard keys created.
+
+        Preparing here, on first use, keeps those writes out of the caller's
+        transaction (on SQLite they would wait on its lock). A master key
+        missing here, or a database not reachable yet, does not stop the
+        process: it is logged, and what needs the keys answers 503 or retries.
+        """
+        vault = Vault(
+            self.key_manager,
+            self.sessions,
+            self.keys.blind_index,
+            shards=self.config.kek_shards,
+            state_seconds=self.config.key_state_seconds,
+        )
+        try:
+            vault.prepare()
+        except (KeyUnavailableError, SQLAlchemyError) as exc:  # retried on first need
+            log.warning("encryption keys not ready: %s", exc)
+        return vault
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from civicdata.vault.keyring import KeyUnavailableError
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -63,6 +65,24 @@ def _field_paths(messages: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {messages}"]
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def key_unavailable(exc: KeyUnavailableError) -> Response:
+    """503 with Retry-After: a master key is missing here or the HSM is unreachable."""
+    from flask import current_app
+
+    current_app.logger.warning("key unavailable on %s %s: %s", request.method, request.path, exc)
+    detail = "Encryption keys are temporarily unavailable; nothing was changed. Retry shortly."
+    if wants_problem_json():
+        response = problem(503, "Service Unavailable", detail)
+    else:
+        page = render_template("error.html", status=503, title="Service Unavailable", detail=detail)
+        response = Response(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:
     from flask import current_app
 
@@ -72,4 +92,5 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int]:
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(KeyUnavailableError, key_unavailable)
     app.register_error_handler(Exception, _unexpected)

@@ -1,8 +1,9 @@
 """The instance's key files: created once by ``civic init``, loaded at start-up.
 
-``keys/`` holds the master keyring, the blind-index key and the Ed25519 signing
-key (consent receipts, releases, audit checkpoints). Files are owner-only.
-Creating is idempotent: existing keys are never overwritten.
+``keys/`` holds the local master keyring (development; an HSM holds master keys
+in production), the blind-index key and the Ed25519 signing key (consent
+receipts, releases, audit checkpoints). Files are owner-only. Creating is
+idempotent: existing keys are never overwritten.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from civicdata.config import Config
-from civicdata.vault import LocalKeyring
+from civicdata.vault import KeyManager, LocalKeyring
 from civicdata.vault.blind_index import BlindIndex
 
 BLIND_INDEX_FILE = "blind-index.key"
@@ -36,9 +37,14 @@ def _write_private(path: Path, data: bytes) -> None:
 def ensure_keys(config: Config) -> list[str]:
     """Create whichever key files are missing; return the names of those created."""
     created: list[str] = []
-    if not config.keyring_path.exists() and not os.environ.get("CIVIC_KEYRING_JSON"):
+    local = config.key_manager == "local"
+    if local and not config.keyring_path.exists() and not os.environ.get("CIVIC_KEYRING_JSON"):
         LocalKeyring.generate().save(config.keyring_path)
         created.append(str(config.keyring_path))
+    if not local:
+        manager = key_manager(config)
+        if not manager.key_ids():
+            created.append(f"master key {manager.create_key()} in the HSM")
     blind = config.keys_dir / BLIND_INDEX_FILE
     if not blind.exists():
         _write_private(blind, secrets.token_bytes(32).hex().encode())
@@ -71,6 +77,15 @@ def ensure_keys(config: Config) -> list[str]:
     return created
 
 
+def key_manager(config: Config) -> KeyManager:
+    """The configured source of master keys: the local keyring or an HSM."""
+    if config.key_manager == "pkcs11":
+        from civicdata.vault.pkcs11 import Pkcs11KeyManager
+
+        return Pkcs11KeyManager.from_config(config)
+    return LocalKeyring.load(config.keyring_path)
+
+
 def public_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -79,16 +94,14 @@ def public_pem(key: Ed25519PublicKey) -> bytes:
 
 @dataclass(frozen=True)
 class KeySet:
-    """Every key the running platform needs, loaded once."""
+    """Every key file the running platform needs, loaded once (master keys: see vault)."""
 
-    keyring: LocalKeyring
     blind_index: BlindIndex
     signing: Ed25519PrivateKey
 
 
 def load_keys(config: Config) -> KeySet:
     """Load the key files; a missing file is a clear error telling to run ``civic init``."""
-    keyring = LocalKeyring.load(config.keyring_path)
     blind_path = config.keys_dir / BLIND_INDEX_FILE
     signing_path = config.keys_dir / SIGNING_FILE
     for path in (blind_path, signing_path):
@@ -98,4 +111,4 @@ def load_keys(config: Config) -> KeySet:
     signing = serialization.load_pem_private_key(signing_path.read_bytes(), password=None)
     if not isinstance(signing, Ed25519PrivateKey):
         raise ValueError(f"{signing_path} is not an Ed25519 private key")
-    return KeySet(keyring, blind, signing)
+    return KeySet(blind, signing)

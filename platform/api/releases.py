@@ -19,7 +19,7 @@ from civicdata.api.release_schemas import (
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
-from civicdata.errors import problem
+from civicdata.errors import RETRY_AFTER_SECONDS, problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.keys import public_pem
 from civicdata.models import StoredRelease
@@ -31,6 +31,7 @@ from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
 from civicdata.request_scope import current_platform, db_session
+from civicdata.vault import KeyUnavailableError
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, from_units, text
 
 blp = Blueprint(
@@ -68,6 +69,10 @@ def error_response(exc: ReleaseError) -> Response:
             policy_set_hash=decision.policy_set_hash,
             failure=None if decision.failure is None else decision.failure.as_dict(),
         )
+    if isinstance(exc, ReleaseNotComputed) and isinstance(exc.__cause__, KeyUnavailableError):
+        response = problem(503, "Service Unavailable", str(exc), charged=exc.charged)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, ReleaseNotComputed):
         return problem(500, "Release failed", str(exc), charged=exc.charged)
     raise exc

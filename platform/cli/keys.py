@@ -1,79 +1,114 @@
-"""``civic keys rotate`` and ``civic keys retire``: master-key life cycle."""
+"""``civic keys``: the master-key life cycle (add, promote, rewrap, retire, status).
+
+Rotation across several nodes: ``add`` the new key to every node's key source
+(it is recorded as pending), ``promote`` it once every node has it, ``rewrap``
+the shard keys under it, then ``retire`` the old key. ``rotate`` runs the first
+three steps at once, for a single node or a shared HSM.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from civicdata.cli.base import CivicContext, civic_error, pass_civic
-from civicdata.vault import LocalKeyring
+from civicdata.vault import KeyringError
+from civicdata.vault.lifecycle import KeyStateError, add_key, promote, retire, status
+
+BATCH = click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000))
+
+
+@contextmanager
+def _step(name: str) -> Iterator[None]:
+    """Name the step (and the key, in the message) of any key error."""
+    try:
+        yield
+    except (KeyStateError, KeyringError) as exc:
+        raise civic_error(f"keys {name}: {exc}") from exc
 
 
 @click.group()
 def keys() -> None:
-    """Master keys that wrap citizens' data keys."""
+    """Master keys that wrap the shard keys, which wrap citizens' data keys."""
 
 
-@keys.command("rotate")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000))
+@keys.command("add")
 @pass_civic
-def rotate(civic: CivicContext, batch_size: int) -> None:
-    """Add a new primary master key and re-wrap every data key with it.
+def add(civic: CivicContext) -> None:
+    """Generate a master key in this node's key source and record it as pending."""
+    _add(civic)
 
-    Record ciphertexts are not touched. Safe to re-run after an interruption:
-    it resumes with the keys not yet on the primary.
-    """
-    path = civic.config.keyring_path
-    keyring = LocalKeyring.load(path).with_new_primary()
-    keyring.save(path)
-    click.echo(f"new primary master key {keyring.primary_id}")
-    _rewrap(civic, keyring, batch_size)
+
+def _add(civic: CivicContext) -> str:
+    with _step("add"), civic.platform.sessions() as session:
+        key_id = add_key(session, civic.platform.vault)
+    click.echo(f"added master key {key_id} (pending)")
+    return key_id
+
+
+@keys.command("promote")
+@click.argument("key_id")
+@pass_civic
+def promote_command(civic: CivicContext, key_id: str) -> None:
+    """Make KEY_ID the primary master key; the old primary becomes decrypt-only."""
+    _promote(civic, key_id)
+
+
+def _promote(civic: CivicContext, key_id: str) -> None:
+    with _step("promote"), civic.platform.sessions() as session:
+        old = promote(session, civic.platform.vault, key_id)
+    demoted = f"; {old} is now decrypt-only" if old else ""
+    click.echo(f"master key {key_id} is primary{demoted}")
 
 
 @keys.command("rewrap")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000))
+@BATCH
 @pass_civic
 def rewrap(civic: CivicContext, batch_size: int) -> None:
-    """Finish an interrupted rotation: re-wrap data keys not on the primary key."""
-    _rewrap(civic, LocalKeyring.load(civic.config.keyring_path), batch_size)
+    """Re-wrap every key not on the primary master key (resumable)."""
+    _rewrap(civic, batch_size)
 
 
-def _rewrap(civic: CivicContext, keyring: LocalKeyring, batch_size: int) -> None:
-    from civicdata.vault import Vault
-
-    vault = Vault(keyring)
-    with civic.platform.sessions() as session:
+def _rewrap(civic: CivicContext, batch_size: int) -> None:
+    vault = civic.platform.vault
+    with _step("rewrap"), civic.platform.sessions() as session:
         total = vault.count_not_on_primary(session)
-        with click.progressbar(length=total, label="re-wrapping data keys") as bar:
+        with click.progressbar(length=total, label="re-wrapping keys") as bar:
             done = vault.rewrap_all(session, batch_size=batch_size, progress=bar.update)
-    click.echo(f"re-wrapped {done} data key(s); old master keys may now be retired")
+    click.echo(f"re-wrapped {done} key(s); decrypt-only master keys may now be retired")
+
+
+@keys.command("rotate")
+@BATCH
+@pass_civic
+def rotate(civic: CivicContext, batch_size: int) -> None:
+    """Add a master key, promote it and re-wrap under it (one node or a shared HSM)."""
+    key_id = _add(civic)
+    _promote(civic, key_id)
+    _rewrap(civic, batch_size)
 
 
 @keys.command("retire")
 @click.argument("key_id")
 @pass_civic
-def retire(civic: CivicContext, key_id: str) -> None:
-    """Remove master key KEY_ID from the keyring, once no data key uses it."""
-    from civicdata.vault import Vault
-
-    path = civic.config.keyring_path
-    keyring = LocalKeyring.load(path)
-    with civic.platform.sessions() as session:
-        still = Vault(keyring).keys_using(session, key_id)
-    if still:
-        raise civic_error(f"{still} data key(s) still wrapped by {key_id}; run `civic keys rewrap`")
-    keyring.without(key_id).save(path)
+def retire_command(civic: CivicContext, key_id: str) -> None:
+    """Retire KEY_ID once nothing is wrapped by it, and remove it from this key source."""
+    with _step("retire"), civic.platform.sessions() as session:
+        retire(session, civic.platform.vault, key_id)
     click.echo(f"retired master key {key_id}")
 
 
-@keys.command("list")
+@keys.command("status")
 @pass_civic
-def list_keys(civic: CivicContext) -> None:
-    """List master key ids and how many data keys each wraps."""
-    from civicdata.vault import Vault
-
-    keyring = LocalKeyring.load(civic.config.keyring_path)
-    vault = Vault(keyring)
-    with civic.platform.sessions() as session:
-        for key_id in keyring.key_ids():
-            marker = " (primary)" if key_id == keyring.primary_id else ""
-            click.echo(f"{key_id}{marker}: {vault.keys_using(session, key_id)} data key(s)")
+def status_command(civic: CivicContext) -> None:
+    """Each master key's state, whether this node holds it, and what it wraps."""
+    with _step("status"), civic.platform.sessions() as session:
+        rows = status(session, civic.platform.vault)
+    for row in rows:
+        here = "here" if row.here else "NOT in this node's key source"
+        click.echo(
+            f"{row.id}  {row.state:<12}  {row.data_keys} data key(s) via "
+            f"{row.shard_keys} shard key(s)  added {row.added_at:%Y-%m-%d %H:%M}  {here}"
+        )

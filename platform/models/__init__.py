@@ -3,6 +3,7 @@
 from civicdata.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
 from civicdata.models.ingestion import Ingestion, SourceRecord
+from civicdata.models.keys import KeyEncryptionKey, MasterKeyState
 from civicdata.models.records import RecordBlock
 from civicdata.models.releases import (
     BudgetAccount,
@@ -21,6 +22,8 @@ __all__ = [
     "CitizenKey",
     "CitizenLookup",
     "Ingestion",
+    "KeyEncryptionKey",
+    "MasterKeyState",
     "RecordBlock",
     "SourceRecord",
     "StoredRelease",

@@ -56,3 +56,9 @@ def open_with(aead: AESGCM, blob: bytes, ad: bytes) -> bytes:
         return aead.decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], ad)
     except InvalidTag:
         raise DecryptionError("ciphertext failed authentication") from None
+
+
+def seal_with(aead: AESGCM, plaintext: bytes, ad: bytes) -> bytes:
+    """Like :func:`seal` with a prepared cipher and a fresh random nonce."""
+    nonce = os.urandom(NONCE_BYTES)
+    return bytes([FORMAT_VERSION]) + nonce + aead.encrypt(nonce, plaintext, ad)

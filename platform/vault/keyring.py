@@ -1,8 +1,11 @@
-"""Master keys and the key-management interface.
+"""Master keys: the key-manager interface and the local development keyring.
 
-Data keys are wrapped by a master key. :class:`KeyManager` is the interface an
-external KMS can implement later; :class:`LocalKeyring` keeps AES-256 master
-keys in a JSON file (mode 0600) or an environment variable, one of them primary.
+A :class:`KeyManager` holds master keys (a key source) and wraps and unwraps
+key-encryption keys with them; it never decides which key is primary: the
+database does (see :mod:`civicdata.vault.states`). :class:`LocalKeyring` keeps
+AES-256 master keys in a JSON file (mode 0600) or ``CIVIC_KEYRING_JSON``; it is
+the embedded development default. :mod:`civicdata.vault.pkcs11` keeps them in
+an HSM.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import base64
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,23 +26,53 @@ from civicdata.vault.envelope import DecryptionError, open_with, seal
 
 
 class KeyringError(Exception):
-    """The keyring is missing, malformed or lacks a needed key."""
+    """The key source is malformed, or a key does not unwrap what it should."""
+
+
+class KeyUnavailableError(KeyringError):
+    """A needed master key is missing here or the key source cannot be reached.
+
+    Transient from a client's point of view (another node, a restarted HSM or
+    the next step of a rotation fixes it): the web layer answers 503 with
+    Retry-After, and nothing is written.
+    """
+
+    def __init__(self, message: str, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
 
 
 class KeyManager(Protocol):
-    """Wraps and unwraps data keys; the only thing that ever sees master keys."""
+    """A source of master keys that wraps and unwraps key-encryption keys."""
 
-    @property
-    def primary_id(self) -> str: ...
+    name: str
 
-    def key_ids(self) -> list[str]: ...
+    def key_ids(self) -> list[str]:
+        """The master keys present in this source."""
+        ...
 
-    def wrap(self, data_key: bytes, ad: bytes) -> tuple[str, bytes]:
-        """Wrap with the primary master key; return its id and the wrapped key."""
+    def has_key(self, key_id: str) -> bool:
+        """Whether ``key_id`` is present (re-reading the source on a miss)."""
+        ...
+
+    def preferred_primary(self) -> str | None:
+        """The key to record as primary when the database records none yet."""
+        ...
+
+    def create_key(self) -> str:
+        """Generate a new master key in the source; return its id."""
+        ...
+
+    def destroy(self, key_id: str) -> None:
+        """Remove a retired master key from the source."""
+        ...
+
+    def wrap(self, key_id: str, plaintext: bytes, ad: bytes) -> bytes:
+        """Encrypt ``plaintext`` (a key) under master key ``key_id``."""
         ...
 
     def unwrap(self, key_id: str, wrapped: bytes, ad: bytes) -> bytes:
-        """Unwrap a data key wrapped by master key ``key_id``."""
+        """Decrypt a key wrapped under master key ``key_id``."""
         ...
 
 
@@ -49,42 +83,101 @@ class MasterKey:
     created: str
 
 
-class LocalKeyring:
-    """Master keys held locally; the last added key is primary."""
+def new_key_id() -> str:
+    """A master key id that sorts by creation time and says nothing else."""
+    return f"mk-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
-    def __init__(self, keys: list[MasterKey], primary: str) -> None:
+
+class LocalKeyring:
+    """Master keys held in a local file; re-read when asked for a key it lacks.
+
+    Re-reading on a miss lets a running worker pick up a key that ``civic keys
+    add`` wrote into the file after the worker started.
+    """
+
+    name = "local"
+
+    def __init__(self, keys: list[MasterKey], primary: str, path: Path | None = None) -> None:
         if not keys:
             raise KeyringError("the keyring holds no master key")
-        self._keys = {k.id: k for k in keys}
-        # One prepared cipher per master key: unwrapping 100,000 data keys in a
-        # release must not pay the cipher set-up 100,000 times.
-        self._ciphers = {k.id: AESGCM(k.material) for k in keys}
-        if primary not in self._keys:
+        if primary not in {k.id for k in keys}:
             raise KeyringError(f"primary key {primary!r} is not in the keyring")
+        self._path = path
+        self._lock = threading.Lock()
+        self._mtime = self._stat()
+        self._set(keys, primary)
+
+    def _set(self, keys: list[MasterKey], primary: str) -> None:
+        self._keys = {k.id: k for k in keys}
+        # One prepared cipher per master key: set-up is paid once, not per wrap.
+        self._ciphers = {k.id: AESGCM(k.material) for k in keys}
         self._primary = primary
 
-    @property
-    def primary_id(self) -> str:
+    def _stat(self) -> int | None:
+        try:
+            return None if self._path is None else self._path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _reload(self) -> None:
+        with self._lock:
+            mtime = self._stat()
+            if self._path is None or mtime is None or mtime == self._mtime:
+                return
+            fresh = LocalKeyring.from_json(self._path.read_text(encoding="utf-8"), str(self._path))
+            self._set(list(fresh._keys.values()), fresh._primary)
+            self._mtime = mtime
+
+    def preferred_primary(self) -> str:
         return self._primary
 
     def key_ids(self) -> list[str]:
         return list(self._keys)
 
-    def wrap(self, data_key: bytes, ad: bytes) -> tuple[str, bytes]:
-        return self._primary, seal(self._keys[self._primary].material, data_key, ad)
+    def has_key(self, key_id: str) -> bool:
+        if key_id not in self._keys:
+            self._reload()
+        return key_id in self._keys
+
+    def _cipher(self, key_id: str) -> AESGCM:
+        if not self.has_key(key_id):
+            raise KeyUnavailableError(f"master key {key_id!r} is not in the keyring", key_id)
+        return self._ciphers[key_id]
+
+    def wrap(self, key_id: str, plaintext: bytes, ad: bytes) -> bytes:
+        self._cipher(key_id)
+        return seal(self._keys[key_id].material, plaintext, ad)
 
     def unwrap(self, key_id: str, wrapped: bytes, ad: bytes) -> bytes:
-        cipher = self._ciphers.get(key_id)
-        if cipher is None:
-            raise KeyringError(f"master key {key_id!r} is not in the keyring")
         try:
-            return open_with(cipher, wrapped, ad)
+            return open_with(self._cipher(key_id), wrapped, ad)
         except DecryptionError:
-            raise KeyringError(f"data key does not unwrap with master key {key_id!r}") from None
+            raise KeyringError(f"key does not unwrap with master key {key_id!r}") from None
+
+    def create_key(self) -> str:
+        key = MasterKey(new_key_id(), secrets.token_bytes(32), datetime.now(UTC).isoformat())
+        self._set([*self._keys.values(), key], self._primary)
+        self._persist()
+        return key.id
+
+    def destroy(self, key_id: str) -> None:
+        if key_id not in self._keys:
+            return
+        remaining = [k for k in self._keys.values() if k.id != key_id]
+        if not remaining:
+            raise KeyringError(f"master key {key_id!r} is the keyring's last key")
+        primary = self._primary if self._primary != key_id else remaining[-1].id
+        self._set(remaining, primary)
+        self._persist()
+
+    def _persist(self) -> None:
+        if self._path is not None:
+            self.save(self._path)
+            self._mtime = self._stat()
 
     # --- persistence -------------------------------------------------------
     @classmethod
-    def from_json(cls, text: str, source: str) -> LocalKeyring:
+    def from_json(cls, text: str, source: str, path: Path | None = None) -> LocalKeyring:
         try:
             doc = json.loads(text)
             keys = [
@@ -97,7 +190,7 @@ class LocalKeyring:
         for key in keys:
             if len(key.material) != 32:
                 raise KeyringError(f"{source}: master key {key.id!r} is not 256 bits")
-        return cls(keys, primary)
+        return cls(keys, primary, path)
 
     @classmethod
     def load(cls, path: Path) -> LocalKeyring:
@@ -106,7 +199,7 @@ class LocalKeyring:
         if inline:
             return cls.from_json(inline, "CIVIC_KEYRING_JSON")
         try:
-            return cls.from_json(path.read_text(encoding="utf-8"), str(path))
+            return cls.from_json(path.read_text(encoding="utf-8"), str(path), path)
         except FileNotFoundError:
             raise KeyringError(f"{path}: keyring not found (run `civic init`)") from None
 
@@ -126,36 +219,13 @@ class LocalKeyring:
     def save(self, path: Path) -> None:
         """Write atomically with owner-only permissions."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(self.to_json())
         os.replace(tmp, path)
 
-    def with_new_primary(self) -> LocalKeyring:
-        """A keyring with a fresh primary key added; older keys stay for unwrapping."""
-        now = datetime.now(UTC)
-        key = MasterKey(
-            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
-            secrets.token_bytes(32),
-            now.isoformat(),
-        )
-        return LocalKeyring([*self._keys.values(), key], key.id)
-
-    def without(self, key_id: str) -> LocalKeyring:
-        """A keyring with ``key_id`` retired (removed); the primary cannot be retired."""
-        if key_id == self._primary:
-            raise KeyringError("the primary key cannot be retired; rotate first")
-        if key_id not in self._keys:
-            raise KeyringError(f"master key {key_id!r} is not in the keyring")
-        return LocalKeyring([k for k in self._keys.values() if k.id != key_id], self._primary)
-
     @classmethod
     def generate(cls) -> LocalKeyring:
-        now = datetime.now(UTC)
-        key = MasterKey(
-            f"mk-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}",
-            secrets.token_bytes(32),
-            now.isoformat(),
-        )
+        key = MasterKey(new_key_id(), secrets.token_bytes(32), datetime.now(UTC).isoformat())
         return cls([key], key.id)

@@ -1,10 +1,13 @@
-"""The vault: per-citizen data keys, wrapped by the key manager, in the database.
+"""The vault: per-citizen data keys, wrapped by their shard's key-encryption key.
 
-A citizen's data key is created on first use, stored only wrapped (with the
-master key's id) and unwrapped once per batch: :meth:`Vault.ciphers` returns one
-prepared cipher per citizen for a whole set of citizens in a single query.
-Erasing a citizen deletes the wrapped key (crypto-shredding); rotating master
-keys re-wraps data keys without touching record ciphertexts.
+A citizen's data key is created on first use, stored only wrapped (with the id
+of the key that wraps it) and unwrapped once per batch: :meth:`Vault.ciphers`
+returns one prepared cipher per citizen for a whole set of citizens in a single
+query. Erasing a citizen deletes their wrapped key (crypto-shredding); rotating
+master keys re-wraps the key-encryption keys, never touching data keys or
+record ciphertexts. Data keys wrapped directly by a master key (from before
+the key-encryption level) still unwrap, and ``rewrap_all`` moves them under
+their shard's key.
 """
 
 from __future__ import annotations
@@ -15,12 +18,22 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.db import utcnow
-from civicdata.models import CitizenKey
-from civicdata.vault.envelope import KEY_BYTES, associated_data, open_with, seal
-from civicdata.vault.keyring import KeyManager
+from civicdata.models import CitizenKey, KeyEncryptionKey
+from civicdata.vault.blind_index import BlindIndex
+from civicdata.vault.envelope import (
+    KEY_BYTES,
+    DecryptionError,
+    associated_data,
+    open_with,
+    seal,
+    seal_with,
+)
+from civicdata.vault.kek import KEK_PREFIX, ShardKeys, is_kek_id
+from civicdata.vault.keyring import KeyManager, KeyringError
+from civicdata.vault.states import KeyStates
 
 
 def _wrap_ad(citizen_id: str) -> bytes:
@@ -49,27 +62,56 @@ class CitizenCipher:
 class Vault:
     """Creates, unwraps, re-wraps and shreds citizens' data keys."""
 
-    def __init__(self, keys: KeyManager) -> None:
+    def __init__(
+        self,
+        keys: KeyManager,
+        sessions: sessionmaker[Session],
+        index: BlindIndex,
+        *,
+        shards: int = 256,
+        state_seconds: float = 5.0,
+        kek_seconds: float = 300.0,
+    ) -> None:
         self.keys = keys
+        self.states = KeyStates(sessions, keys, state_seconds)
+        self.shards = ShardKeys(sessions, keys, self.states, index, shards, kek_seconds)
+
+    def prepare(self) -> int:
+        """Record the key source's keys if none are, and create missing shard keys."""
+        return self.shards.ensure()
+
+    def _wrap(self, citizen_id: str) -> tuple[CitizenCipher, str, bytes]:
+        data_key = os.urandom(KEY_BYTES)
+        key_id = self.shards.shard_of(citizen_id)
+        wrapped = seal_with(self.shards.aead(key_id), data_key, _wrap_ad(citizen_id))
+        return CitizenCipher(citizen_id, data_key), key_id, wrapped
 
     def create_key(self, session: Session, citizen_id: str) -> CitizenCipher:
         """Create and store (wrapped) a new data key for a new citizen."""
-        data_key = os.urandom(KEY_BYTES)
-        key_id, wrapped = self.keys.wrap(data_key, _wrap_ad(citizen_id))
+        cipher, key_id, wrapped = self._wrap(citizen_id)
         session.add(CitizenKey(citizen_id=citizen_id, master_key_id=key_id, wrapped=wrapped))
-        return CitizenCipher(citizen_id, data_key)
+        return cipher
 
     def generate_key(self, citizen_id: str) -> tuple[CitizenCipher, str, bytes]:
-        """A new data key and its wrapping (master key id, wrapped), for bulk inserts."""
-        data_key = os.urandom(KEY_BYTES)
-        key_id, wrapped = self.keys.wrap(data_key, _wrap_ad(citizen_id))
-        return CitizenCipher(citizen_id, data_key), key_id, wrapped
+        """A new data key and its wrapping (wrapping key id, wrapped), for bulk inserts."""
+        return self._wrap(citizen_id)
 
     def unwrap(self, citizen_id: str, master_key_id: str, wrapped: bytes) -> CitizenCipher:
-        """Unwrap one stored data key read by the caller's own query (streaming scans)."""
-        return CitizenCipher(
-            citizen_id, self.keys.unwrap(master_key_id, wrapped, _wrap_ad(citizen_id))
-        )
+        """Unwrap one stored data key read by the caller's own query (streaming scans).
+
+        ``master_key_id`` is the stored id of the wrapping key: a shard's
+        key-encryption key, or a master key for keys not yet re-wrapped.
+        """
+        ad = _wrap_ad(citizen_id)
+        if is_kek_id(master_key_id):
+            try:
+                key = open_with(self.shards.aead(master_key_id), wrapped, ad)
+            except DecryptionError:
+                raise KeyringError(f"data key does not unwrap with {master_key_id!r}") from None
+        else:
+            self.states.check_unwrap(master_key_id)
+            key = self.keys.unwrap(master_key_id, wrapped, ad)
+        return CitizenCipher(citizen_id, key)
 
     def cipher(self, session: Session, citizen_id: str) -> CitizenCipher:
         """The citizen's cipher; :class:`KeyError` if their key is gone (erased)."""
@@ -90,8 +132,7 @@ class Vault:
                 )
             )
             for citizen_id, key_id, wrapped in rows:
-                key = self.keys.unwrap(key_id, wrapped, _wrap_ad(citizen_id))
-                out[citizen_id] = CitizenCipher(citizen_id, key)
+                out[citizen_id] = self.unwrap(citizen_id, key_id, wrapped)
         return out
 
     def all_ciphers(self, session: Session) -> dict[str, CitizenCipher]:
@@ -99,10 +140,7 @@ class Vault:
         rows = session.execute(
             select(CitizenKey.citizen_id, CitizenKey.master_key_id, CitizenKey.wrapped)
         )
-        return {
-            cid: CitizenCipher(cid, self.keys.unwrap(kid, wrapped, _wrap_ad(cid)))
-            for cid, kid, wrapped in rows
-        }
+        return {cid: self.unwrap(cid, kid, wrapped) for cid, kid, wrapped in rows}
 
     def shred(self, session: Session, citizen_id: str) -> bool:
         """Delete the citizen's wrapped data key; return whether one existed."""
@@ -112,9 +150,12 @@ class Vault:
         session.delete(key)
         return True
 
+    # --- rotation ----------------------------------------------------------
     def count_not_on_primary(self, session: Session) -> int:
-        query = select(func.count()).where(CitizenKey.master_key_id != self.keys.primary_id)
-        return session.execute(query).scalar_one()
+        """Keys a re-wrap would touch: shard keys off the primary, data keys on a master key."""
+        legacy = select(func.count()).where(~CitizenKey.master_key_id.startswith(KEK_PREFIX))
+        primary = self.states.primary()
+        return session.execute(legacy).scalar_one() + self.shards.count_not_on(session, primary)
 
     def rewrap_all(
         self,
@@ -122,36 +163,47 @@ class Vault:
         batch_size: int = 1000,
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Re-wrap every data key not on the primary master key, committing per batch.
+        """Bring every key under the primary master key, committing per batch.
 
-        Record ciphertexts are untouched: only the wrapping of each data key
-        changes. Safe to interrupt and resume.
+        Data keys still wrapped directly by a master key move under their
+        shard's key; then every shard key off the primary is re-wrapped.
+        Record ciphertexts are untouched. Safe to interrupt and resume.
         """
-        primary = self.keys.primary_id
         done = 0
         while True:
             batch = session.execute(
                 select(CitizenKey.citizen_id, CitizenKey.master_key_id, CitizenKey.wrapped)
-                .where(CitizenKey.master_key_id != primary)
+                .where(~CitizenKey.master_key_id.startswith(KEK_PREFIX))
                 .order_by(CitizenKey.citizen_id)
                 .limit(batch_size)
             ).all()
             if not batch:
-                return done
+                break
             for citizen_id, key_id, wrapped in batch:
-                ad = _wrap_ad(citizen_id)
-                new_id, new_wrapped = self.keys.wrap(self.keys.unwrap(key_id, wrapped, ad), ad)
+                cipher = self.unwrap(citizen_id, key_id, wrapped)
+                kek = self.shards.shard_of(citizen_id)
                 session.execute(
                     update(CitizenKey)
                     .where(CitizenKey.citizen_id == citizen_id, CitizenKey.master_key_id == key_id)
-                    .values(master_key_id=new_id, wrapped=new_wrapped, rewrapped_at=utcnow())
+                    .values(
+                        master_key_id=kek,
+                        wrapped=seal_with(self.shards.aead(kek), cipher.key, _wrap_ad(citizen_id)),
+                        rewrapped_at=utcnow(),
+                    )
                 )
             session.commit()
             done += len(batch)
             if progress is not None:
                 progress(len(batch))
+        return done + self.shards.rewrap(batch_size, progress)
 
     def keys_using(self, session: Session, master_key_id: str) -> int:
-        """How many data keys are still wrapped by ``master_key_id``."""
-        query = select(func.count()).where(CitizenKey.master_key_id == master_key_id)
-        return session.execute(query).scalar_one()
+        """How many data keys ``master_key_id`` wraps, directly or through shard keys."""
+        direct = select(func.count()).where(CitizenKey.master_key_id == master_key_id)
+        through = (
+            select(func.count())
+            .select_from(CitizenKey)
+            .join(KeyEncryptionKey, KeyEncryptionKey.id == CitizenKey.master_key_id)
+            .where(KeyEncryptionKey.master_key_id == master_key_id)
+        )
+        return session.execute(direct).scalar_one() + session.execute(through).scalar_one()

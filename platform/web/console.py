@@ -25,6 +25,7 @@ from civicdata.releases.policy_request import candidates
 from civicdata.releases.service import ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
 from civicdata.request_scope import current_platform, db_session
+from civicdata.vault import KeyUnavailableError
 from civicdata.web.charts import Bar, bar_chart
 from civicdata.web.console_form import QueryForm, choices
 from policies.model import policies_for_department
@@ -92,6 +93,8 @@ def query() -> ResponseReturnValue:
     except Denied as exc:
         return _page(form, 403, denied=exc.decision.explanation)
     except ReleaseNotComputed as exc:
+        if isinstance(exc.__cause__, KeyUnavailableError):
+            raise exc.__cause__ from exc  # 503 with Retry-After
         return _page(form, 500, failed=str(exc))
 
 

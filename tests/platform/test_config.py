@@ -14,6 +14,7 @@ PROD = {
     "CIVIC_KEYS_DIR": "/srv/civic/keys",
     "CIVIC_KEYRING": "/srv/civic/keys/keyring.json",
     "CIVIC_PUBLIC_URL": "https://data.example.city",
+    "CIVIC_ALLOW_LOCAL_KEYRING": "1",
 }
 
 
@@ -64,3 +65,31 @@ def test_production_refuses_development_secret_and_http() -> None:
 def test_malformed_values_name_the_variable(tmp_path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=f"{name}.*{message}"):
         Config.from_env({"CIVIC_INSTANCE_PATH": str(tmp_path), name: value})
+
+
+def test_production_refuses_the_local_keyring_unless_allowed() -> None:
+    refused = {k: v for k, v in PROD.items() if k != "CIVIC_ALLOW_LOCAL_KEYRING"}
+    with pytest.raises(ConfigError, match="CIVIC_ALLOW_LOCAL_KEYRING=1"):
+        Config.from_env(refused)
+
+
+def test_pkcs11_settings_take_the_pin_from_a_file(tmp_path) -> None:
+    pin = tmp_path / "pin"
+    pin.write_text("123456\n")
+    hsm = {
+        **{
+            k: v for k, v in PROD.items() if k not in ("CIVIC_ALLOW_LOCAL_KEYRING", "CIVIC_KEYRING")
+        },
+        "CIVIC_KEY_MANAGER": "pkcs11",
+        "CIVIC_PKCS11_MODULE": "/usr/lib/softhsm/libsofthsm2.so",
+        "CIVIC_PKCS11_TOKEN_LABEL": "civic",
+        "CIVIC_PKCS11_PIN_FILE": str(pin),
+    }
+    cfg = Config.from_env(hsm)
+    assert (cfg.key_manager, cfg.pkcs11_token_label, cfg.pkcs11_pin) == (
+        "pkcs11",
+        "civic",
+        "123456",
+    )
+    with pytest.raises(ConfigError, match="CIVIC_PKCS11_TOKEN_LABEL"):
+        Config.from_env({k: v for k, v in hsm.items() if k != "CIVIC_PKCS11_TOKEN_LABEL"})

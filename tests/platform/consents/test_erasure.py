@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 from sqlalchemy import select
 
@@ -24,6 +21,7 @@ from consent.eligibility import is_active
 from consent.receipts import verify_receipt
 from consent.status import states
 from tests.platform.consents.conftest import EMAIL
+from tests.support.keys import every_key_held
 from tests.support.oauth import new_citizen
 
 TRIP = {"mode": "bus", "district": "Harbour", "month": "2025-05", "duration_min": 12.0}
@@ -38,14 +36,9 @@ def _with_records(platform: Platform, citizen_id: str) -> None:
 
 
 def _every_key_held(platform: Platform) -> list[bytes]:
-    """Master keys, the blind-index key and every data key still stored, unwrapped."""
-    config = platform.config
-    keyring = json.loads(config.keyring_path.read_text())
-    keys = [base64.b64decode(k["key"]) for k in keyring["keys"]]
-    keys.append(bytes.fromhex((config.keys_dir / "blind-index.key").read_text().strip()))
-    with platform.sessions() as session:
-        keys += [cipher.key for cipher in platform.vault.all_ciphers(session).values()]
-    return keys
+    """Master keys, shard keys, the blind-index key and every data key still stored."""
+    blind = (platform.config.keys_dir / "blind-index.key").read_text().strip()
+    return [*every_key_held(platform), bytes.fromhex(blind)]
 
 
 def _opens(blob: bytes, ad: bytes, keys: list[bytes]) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +25,7 @@ from civicdata.records import (
 )
 from civicdata.vault import CitizenCipher, DecryptionError, associated_data, open_sealed
 from policies.catalog import DatasetSpec, FieldSpec
+from tests.support.keys import every_key_held
 
 TRIPS_SCHEMA = {
     "citizen_id": pl.String,
@@ -238,15 +236,6 @@ def test_blocks_without_a_key_are_an_error_not_skipped(city: City, written: dict
         city.scan("trips")
 
 
-def _all_keys(platform: Platform) -> Iterator[bytes]:
-    """Every AES key the platform holds: master keys and every remaining data key."""
-    for key in json.loads(platform.keys.keyring.to_json())["keys"]:
-        yield base64.b64decode(key["key"])
-    with platform.sessions() as session:
-        for cipher in platform.vault.all_ciphers(session).values():
-            yield cipher.key
-
-
 def test_erased_citizens_blocks_are_gone_and_unreadable(
     city: City, written: dict[str, Any]
 ) -> None:
@@ -261,8 +250,9 @@ def test_erased_citizens_blocks_are_gone_and_unreadable(
     assert victim not in city.scan("trips")["citizen_id"].to_list()
     assert city.scan("trips").height == 30 - len(written[victim])
     ad = associated_data(victim, "trips", "records", saved.id)
-    keys = list(_all_keys(city.platform))
-    assert len(keys) == 1 + 5  # one master key, five remaining citizens
+    keys = every_key_held(city.platform)
+    shards = city.platform.config.kek_shards
+    assert len(keys) == 1 + shards + 5  # one master key, the shard keys, five citizens
     for key in keys:
         with pytest.raises(DecryptionError):
             open_sealed(key, saved.ciphertext, ad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicdata.vault import DecryptionError, associated_data, open_sealed, seal
-from civicdata.vault.keyring import KeyringError, LocalKeyring
+from civicdata.vault.keyring import KeyringError, KeyUnavailableError, LocalKeyring
 
 KEY = bytes(range(32))
 NONCE = bytes(range(100, 112))
@@ -76,21 +76,33 @@ def test_associated_data_rejects_separator_injection() -> None:
         associated_data("c-1\x00x", "t", "f", "r")
 
 
-def test_keyring_round_trip_and_retirement(tmp_path) -> None:
+def test_keyring_round_trip_add_and_destroy(tmp_path) -> None:
     ring = LocalKeyring.generate()
     path = tmp_path / "ring.json"
     ring.save(path)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     loaded = LocalKeyring.load(path)
-    key_id, wrapped = loaded.wrap(b"k" * 32, b"ad")
-    rotated = loaded.with_new_primary()
-    assert rotated.primary_id != key_id
-    assert rotated.unwrap(key_id, wrapped, b"ad") == b"k" * 32
-    with pytest.raises(KeyringError, match="primary"):
-        rotated.without(rotated.primary_id)
-    retired = rotated.without(key_id)
-    with pytest.raises(KeyringError, match="not in the keyring"):
-        retired.unwrap(key_id, wrapped, b"ad")
+    first = loaded.preferred_primary()
+    wrapped = loaded.wrap(first, b"k" * 32, b"ad")
+    added = loaded.create_key()
+    assert added != first and added in LocalKeyring.load(path).key_ids()
+    assert loaded.unwrap(first, wrapped, b"ad") == b"k" * 32
+    with pytest.raises(KeyringError, match="does not unwrap"):
+        loaded.unwrap(added, wrapped, b"ad")
+    loaded.destroy(first)
+    assert LocalKeyring.load(path).key_ids() == [added]
+    with pytest.raises(KeyUnavailableError, match="not in the keyring"):
+        loaded.unwrap(first, wrapped, b"ad")
+
+
+def test_a_running_keyring_sees_keys_added_to_its_file(tmp_path) -> None:
+    path = tmp_path / "ring.json"
+    LocalKeyring.generate().save(path)
+    running = LocalKeyring.load(path)
+    added = LocalKeyring.load(path).create_key()  # another process, e.g. `civic keys add`
+    assert added not in running.key_ids()
+    assert running.has_key(added)
+    assert running.unwrap(added, running.wrap(added, b"k", b"ad"), b"ad") == b"k"
 
 
 @pytest.mark.parametrize(

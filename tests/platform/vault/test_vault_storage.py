@@ -1,30 +1,16 @@
-"""Data keys in the database: batch unwrap, rotation with retirement, crypto-shredding."""
+"""Data keys in the database: blind index, batch unwrap, crypto-shredding."""
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from civicdata.citizens import create_citizen, erase_citizen, find_citizen
-from civicdata.cli import cli
 from civicdata.context import Platform
-from civicdata.models import Citizen, CitizenKey, CitizenLookup
-from civicdata.vault import DecryptionError, LocalKeyring, Vault
+from civicdata.models import Citizen, CitizenKey, CitizenLookup, KeyEncryptionKey
+from civicdata.vault import DecryptionError, Vault
 from civicdata.vault.envelope import open_sealed
-
-
-@pytest.fixture
-def own_keys(tmp_path, keys_dir, config):
-    """A private copy of the key files, since these tests rotate the keyring."""
-    import dataclasses
-
-    mine = tmp_path / "keys"
-    shutil.copytree(keys_dir, mine)
-    return dataclasses.replace(config, keys_dir=mine, keyring_path=mine / "keyring.json")
+from tests.support.keys import master_keys, shard_keys
 
 
 def _seed(platform: Platform, n: int = 5) -> list[str]:
@@ -80,60 +66,6 @@ def test_ciphers_unwrap_each_key_once_in_bounded_queries(platform_) -> None:
     assert len(statements) == 1
 
 
-def test_rotation_rewraps_keys_and_retirement_keeps_every_record_readable(own_keys) -> None:
-    platform = Platform.build(own_keys)
-    ids = _seed(platform, 7)
-    before = _emails(platform, platform.vault)
-    with platform.sessions() as session:
-        sealed_before = {c.id: c.email_enc for c in session.scalars(select(Citizen))}
-    old_primary = platform.keys.keyring.primary_id
-
-    env = {
-        "CIVIC_ENV": "testing",
-        "CIVIC_INSTANCE_PATH": str(own_keys.instance_path),
-        "CIVIC_KEYS_DIR": str(own_keys.keys_dir),
-        "CIVIC_KEYRING": str(own_keys.keyring_path),
-        "CIVIC_DATABASE_URL": own_keys.database_url,
-    }
-    runner = CliRunner()
-    rotated = runner.invoke(cli, ["keys", "rotate", "--batch-size", "3"], env=env)
-    assert rotated.exit_code == 0, rotated.output
-    assert "re-wrapped 7 data key(s)" in rotated.output
-
-    retired = runner.invoke(cli, ["keys", "retire", old_primary], env=env)
-    assert retired.exit_code == 0, retired.output
-    ring = json.loads(own_keys.keyring_path.read_text())
-    assert old_primary not in {k["id"] for k in ring["keys"]}
-
-    fresh = LocalKeyring.load(own_keys.keyring_path)
-    with platform.sessions() as session:
-        assert {k.master_key_id for k in session.scalars(select(CitizenKey))} == {fresh.primary_id}
-        sealed_after = {c.id: c.email_enc for c in session.scalars(select(Citizen))}
-    assert sealed_after == sealed_before  # record ciphertexts untouched
-    assert _emails(platform, Vault(fresh)) == before
-    assert len(ids) == len(before)
-    platform.engine.dispose()
-
-
-def test_retiring_a_key_still_in_use_is_refused(own_keys) -> None:
-    platform = Platform.build(own_keys)
-    _seed(platform, 2)
-    primary = platform.keys.keyring.primary_id
-    LocalKeyring.load(own_keys.keyring_path).with_new_primary().save(own_keys.keyring_path)
-    env = {
-        "CIVIC_ENV": "testing",
-        "CIVIC_KEYS_DIR": str(own_keys.keys_dir),
-        "CIVIC_KEYRING": str(own_keys.keyring_path),
-        "CIVIC_DATABASE_URL": own_keys.database_url,
-        "CIVIC_INSTANCE_PATH": str(own_keys.instance_path),
-    }
-    result = CliRunner().invoke(cli, ["keys", "retire", primary], env=env)
-    assert result.exit_code != 0
-    assert "2 data key(s) still wrapped" in result.output
-    assert primary in LocalKeyring.load(own_keys.keyring_path).key_ids()
-    platform.engine.dispose()
-
-
 def test_erasure_shreds_the_key_so_old_ciphertexts_are_unreadable(platform_) -> None:
     ids = _seed(platform_, 3)
     victim = ids[0]
@@ -162,10 +94,10 @@ def test_erasure_shreds_the_key_so_old_ciphertexts_are_unreadable(platform_) -> 
     for cipher in survivors.values():
         with pytest.raises(DecryptionError):
             open_sealed(cipher.key, saved, ad)
-    # The master keys alone cannot open it either: it was sealed with the shredded data key.
-    ring = platform_.keys.keyring
-    for key_id in ring.key_ids():
+    # Master and shard keys cannot open it either: it was sealed with the shredded data key.
+    for key in master_keys(platform_) + shard_keys(platform_):
         with pytest.raises(DecryptionError):
-            open_sealed(ring._keys[key_id].material, saved, ad)
-    assert saved_key_id in ring.key_ids() and saved_wrapped  # only the DB row was destroyed
+            open_sealed(key, saved, ad)
+    with platform_.sessions() as session:  # only the citizen's row was destroyed
+        assert session.get(KeyEncryptionKey, saved_key_id) is not None and saved_wrapped
     assert _emails(platform_, platform_.vault).keys() == set(ids[1:])
