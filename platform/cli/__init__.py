@@ -14,6 +14,8 @@ from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
 from civicdata.cli.policy import policy
 from civicdata.cli.receipts import receipts
+from civicdata.cli.releases import releases
+from civicdata.cli.signing import rotate_signing, signing_history
 from civicdata.config import Config, ConfigError
 
 
@@ -30,6 +32,9 @@ def cli(ctx: click.Context) -> None:
 for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):
     cli.add_command(command)
 cli.add_command(ingest)
+cli.add_command(releases)
+keys.add_command(rotate_signing)
+keys.add_command(signing_history)
 
 
 def main() -> None:

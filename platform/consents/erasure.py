@@ -55,6 +55,7 @@ def erase_me(
     if citizen_id is None or citizen is None or citizen.erased_at is not None:
         raise ErasureError("account", "this account holds no citizen data to erase")
     now = utcnow()
+    signer = platform.signing.current("receipts")
     withdrawn = _withdraw_all(platform, session, citizen_id, language)
     revoked = _revoke_apps(session, account, citizen_id)
     blocks = dict(
@@ -81,7 +82,8 @@ def erase_me(
                 "contact": f"{platform.config.public_url}{PORTAL_PATH}",
             }
         ],
-        "publicKey": public_key_pem(platform.keys.signing.public_key()),
+        "publicKey": public_key_pem(signer.ed25519.public_key()),
+        "kid": signer.kid,
         "erased": {
             "dataKey": "destroyed: every record ciphertext is undecryptable",
             "identity": ["name", "email"],
@@ -102,7 +104,7 @@ def erase_me(
         authorizations_revoked=revoked,
         record_blocks=sum(blocks.values()),
     )
-    return signed_document(receipt, platform.keys.signing)
+    return signed_document(receipt, signer.ed25519)
 
 
 def _withdraw_all(
