@@ -6,6 +6,7 @@ import click
 
 from civicdata.cli.accounts import accounts
 from civicdata.cli.audit import audit
+from civicdata.cli.backup import backup, restore
 from civicdata.cli.base import CivicContext, civic_error
 from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
@@ -33,6 +34,8 @@ for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, a
     cli.add_command(command)
 cli.add_command(ingest)
 cli.add_command(releases)
+cli.add_command(backup)
+cli.add_command(restore)
 keys.add_command(rotate_signing)
 keys.add_command(signing_history)
 
