@@ -43,7 +43,9 @@ def test_the_single_key_is_adopted_and_its_old_signatures_verify(
     assert {adopted[use].public_key_pem for use in ("audit", "receipts", "releases")} == {
         public_key_pem(legacy.public_key())
     }
-    assert len({adopted[use].kid for use in adopted}) == 4  # four ids, though three uses share the key
+    assert (
+        len({adopted[use].kid for use in adopted}) == 4
+    )  # four ids, though three uses share the key
 
     old_receipt = signed_document(
         {"state": "given", "publicKey": public_key_pem(legacy.public_key())}, legacy
