@@ -160,6 +160,8 @@ def get_checkpoint() -> Any:
     platform = current_platform()
     try:
         checkpoint = signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
+        history = platform.signing.history(refresh=True)
+        key = checkpoint_key(checkpoint.note, platform.audit_origin, history)
     except CheckpointError as exc:
         abort(409, description=f"no checkpoint can be signed: {exc}")
     return {
@@ -168,9 +170,7 @@ def get_checkpoint() -> Any:
         "root_hash": checkpoint.root_hash.hex(),
         "at": checkpoint.at,
         "note": checkpoint.note,
-        "public_key_pem": checkpoint_key(
-            checkpoint.note, platform.audit_origin, platform.signing.history(refresh=True)
-        ).public_key_pem,
+        "public_key_pem": key.public_key_pem,
     }
 
 

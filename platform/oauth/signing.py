@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeyParameters, RSAKey
 
 from civicdata.signing.history import KeyHistory
 from civicdata.signing.store import Signer
@@ -21,7 +21,7 @@ ALGORITHM = "RS256"
 USE = "oidc"
 
 
-def _parameters(kid: str) -> dict[str, Any]:
+def _parameters(kid: str) -> KeyParameters:
     return {"use": "sig", "alg": ALGORITHM, "kid": kid}
 
 

@@ -75,15 +75,6 @@ class SigningKeys:
                 self._read_at = time.monotonic()
             return self._history
 
-    def lookup(self, kid: str, use: str) -> PublishedKey:
-        """The published key ``kid`` for ``use``, re-reading the history once if unknown."""
-        try:
-            return self.history().get(kid, use)
-        except SigningKeyError:
-            if self.history().use_of(kid) is not None:
-                raise
-            return self.history(refresh=True).get(kid, use)
-
     def current(self, use: str) -> Signer:
         """The signer of ``use`` now (the database says which key; this node holds it)."""
         kid = self.history().current(use).kid
