@@ -18,6 +18,7 @@ from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
 from civicdata.keys import KeySet, key_manager, load_keys
+from civicdata.signing.store import SigningKeys
 from civicdata.vault import KeyManager, KeyUnavailableError, Vault
 from consent.append_only import guard_append_only
 from consent.purposes import Purpose, load_purposes
@@ -40,8 +41,8 @@ class Platform:
     def build(cls, config: Config) -> Platform:
         engine = make_engine(config.database_url)
         platform = cls(config=config, engine=engine, sessions=make_sessionmaker(engine))
-        # Sessions sign audit entries with the platform key, loaded on first use.
-        platform.sessions.configure(info={SIGNER_KEY: lambda: platform.keys.signing})
+        # Sessions sign audit entries with the current audit key, loaded on first use.
+        platform.sessions.configure(info={SIGNER_KEY: lambda: platform.signing.current("audit")})
         guard_append_only(engine)  # consent history is never updated or deleted
         return platform
 
@@ -52,6 +53,11 @@ class Platform:
     @cached_property
     def key_manager(self) -> KeyManager:
         return key_manager(self.config)
+
+    @cached_property
+    def signing(self) -> SigningKeys:
+        """The signing keys per use, their history and rotation."""
+        return SigningKeys(self.config.keys_dir, self.sessions)
 
     @cached_property
     def vault(self) -> Vault:

@@ -30,6 +30,7 @@ from civicdata.api.audit_schemas import (
     event_filter,
 )
 from civicdata.audit.checkpoints import CheckpointError
+from civicdata.audit.keys import checkpoint_key
 from civicdata.audit.queries import (
     csv_chunks,
     iter_events,
@@ -40,7 +41,6 @@ from civicdata.audit.queries import (
     verify_live_log,
 )
 from civicdata.audit.tree import prove_consistency
-from civicdata.keys import public_pem
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
 from civicdata.request_scope import current_platform, db_session
@@ -131,7 +131,7 @@ def get_audit_event(index: int) -> Any:
         abort(404, description=f"no audit entry with index {index}")
     platform = current_platform()
     try:
-        (proven,) = prove_events(session, platform.keys.signing, platform.audit_origin, [event])
+        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [event])
     except CheckpointError as exc:
         abort(409, description=f"the log cannot be proven: {exc}")
     stored = session.get(AuditCheckpoint, proven.checkpoint.size)
@@ -159,7 +159,9 @@ def get_checkpoint() -> Any:
     """The latest signed checkpoint (signed now if the log grew) and the public key to check it."""
     platform = current_platform()
     try:
-        checkpoint = signed_checkpoint(db_session(), platform.keys.signing, platform.audit_origin)
+        checkpoint = signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
+        history = platform.signing.history(refresh=True)
+        key = checkpoint_key(checkpoint.note, platform.audit_origin, history)
     except CheckpointError as exc:
         abort(409, description=f"no checkpoint can be signed: {exc}")
     return {
@@ -168,7 +170,7 @@ def get_checkpoint() -> Any:
         "root_hash": checkpoint.root_hash.hex(),
         "at": checkpoint.at,
         "note": checkpoint.note,
-        "public_key_pem": public_pem(platform.keys.signing.public_key()).decode(),
+        "public_key_pem": key.public_key_pem,
     }
 
 
@@ -224,7 +226,7 @@ def get_verification() -> Any:
     --since-checkpoint CP``.
     """
     platform = current_platform()
-    live = verify_live_log(db_session(), platform.keys.signing, platform.audit_origin)
+    live = verify_live_log(db_session(), platform.signing, platform.audit_origin)
     return {
         "ok": live.result.ok,
         "size": live.result.size,

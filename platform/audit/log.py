@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.audit.merkle import leaf_hash
 from civicdata.db import insert_or_skip, utcnow
 from civicdata.models import AuditEvent, AuditHead
+from civicdata.signing.store import Signer
 
 FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
 INDEXED_KEYS = ("subject", "department", "dataset", "purpose")
@@ -38,8 +38,8 @@ def entry_signing_input(index: int, leaf: bytes) -> bytes:
     return ENTRY_SIGNATURE_CONTEXT + index.to_bytes(8, "big") + leaf
 
 
-def _signer(session: Session) -> Ed25519PrivateKey:
-    provider: Callable[[], Ed25519PrivateKey] | None = session.info.get(SIGNER_KEY)
+def _signer(session: Session) -> Signer:
+    provider: Callable[[], Signer] | None = session.info.get(SIGNER_KEY)
     if provider is None:
         raise RuntimeError("this session cannot write audit entries: it has no audit signer")
     return provider()
@@ -79,6 +79,7 @@ def record_event(
     entry = canonical_json(
         {
             "index": index,
+            "kid": signer.kid,
             "at": iso_utc(at),
             "actor": actor,
             "action": action,
@@ -98,7 +99,7 @@ def record_event(
         details=details,
         entry=entry.decode("utf-8"),
         leaf_hash=leaf,
-        signature=signer.sign(entry_signing_input(index, leaf)),
+        signature=signer.ed25519.sign(entry_signing_input(index, leaf)),
         **{key: _text(details.get(key)) for key in INDEXED_KEYS},
     )
     session.add(event)

@@ -1,8 +1,9 @@
-"""Offline verification of an exported log with nothing but the public key.
+"""Offline verification of an exported log with nothing but the published key history.
 
 Each entry is checked in order: its position (a deleted or reordered entry
 leaves a wrong index), its leaf hash recomputed from its text (an edit), and
-its signature over index and leaf hash (an edit with a recomputed hash). Then
+its signature over index and leaf hash (an edit with a recomputed hash), made
+by the audit key the entry names (a key of another use is refused). Then
 the Merkle root of all leaves must equal the signed checkpoint's root, the
 checkpoint must cover every entry (truncation), and an earlier checkpoint the
 auditor kept must be consistent with it (a fork or a rollback).
@@ -16,12 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from civicdata.audit.checkpoints import CheckpointError, open_checkpoint
+from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import EXPORT_FORMAT
+from civicdata.audit.keys import entry_key, open_signed_checkpoint
 from civicdata.audit.log import entry_signing_input
 from civicdata.audit.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
+from civicdata.signing.history import KeyHistory
+from civicdata.signing.material import SigningKeyError
 
 MAX_PROBLEMS = 20
 
@@ -46,9 +49,9 @@ class Verification:
 
 
 def verify_export(
-    lines: Iterable[str], public_key: Ed25519PublicKey, since_checkpoint: str | None = None
+    lines: Iterable[str], history: KeyHistory, since_checkpoint: str | None = None
 ) -> Verification:
-    """Verify an export (see :mod:`civicdata.audit.export`) against ``public_key``."""
+    """Verify an export (see :mod:`civicdata.audit.export`) against the published audit keys."""
     result = Verification()
     iterator = iter(lines)
     try:
@@ -67,14 +70,14 @@ def verify_export(
         if "checkpoint" in record:
             note = record["checkpoint"]
             break
-        _check_entry(record, len(leaves), public_key, result)
+        _check_entry(record, len(leaves), history, result)
         leaves.append(leaf_hash(str(record.get("entry", "")).encode("utf-8")))
     result.size = len(leaves)
     if note is None:
         result.fail("the export ends without a signed checkpoint (truncated?)")
         return result
     try:
-        checkpoint = open_checkpoint(note, origin, public_key)
+        checkpoint = open_signed_checkpoint(note, origin, history)
     except CheckpointError as exc:
         result.fail(f"latest checkpoint: {exc}")
         return result
@@ -90,13 +93,13 @@ def verify_export(
         result.fail(f"the entries do not hash to the checkpoint's root (size {checkpoint.size})")
     if since_checkpoint is not None:
         _check_since(
-            since_checkpoint, origin, public_key, leaves, checkpoint.size, checkpoint.root, result
+            since_checkpoint, origin, history, leaves, checkpoint.size, checkpoint.root, result
         )
     return result
 
 
 def _check_entry(
-    record: dict[str, object], position: int, public_key: Ed25519PublicKey, result: Verification
+    record: dict[str, object], position: int, history: KeyHistory, result: Verification
 ) -> None:
     index = record.get("index")
     if index != position:
@@ -119,6 +122,11 @@ def _check_entry(
     if content_index != position:
         result.fail(f"entry {position} holds the content of entry {content_index}", position)
     try:
+        public_key = entry_key(history, text)
+    except SigningKeyError as exc:
+        result.fail(f"entry {position} names no usable audit key: {exc}", position)
+        return
+    try:
         signature = base64.b64decode(str(record.get("signature", "")), validate=True)
         public_key.verify(signature, entry_signing_input(position, leaf))
     except (ValueError, InvalidSignature):
@@ -130,14 +138,14 @@ def _check_entry(
 def _check_since(
     note: str,
     origin: str,
-    public_key: Ed25519PublicKey,
+    history: KeyHistory,
     leaves: list[bytes],
     size: int,
     root: bytes,
     result: Verification,
 ) -> None:
     try:
-        earlier = open_checkpoint(note, origin, public_key)
+        earlier = open_signed_checkpoint(note, origin, history)
     except CheckpointError as exc:
         result.fail(f"earlier checkpoint: {exc}")
         return

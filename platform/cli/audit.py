@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from civicdata.audit.export import export_lines
 from civicdata.audit.tree import committed_size, make_checkpoint
 from civicdata.audit.verify import verify_export
-from civicdata.cli.base import CivicContext, civic_error, pass_civic
-from civicdata.keys import SIGNING_PUBLIC_FILE
+from civicdata.cli.base import CivicContext, pass_civic, published_history
 
 
 @click.group()
@@ -26,7 +24,7 @@ def checkpoint(civic: CivicContext) -> None:
     """Sign a checkpoint of the log as it stands and print it."""
     platform = civic.platform
     with platform.sessions() as session:
-        cp = make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+        cp = make_checkpoint(session, _audit_key(civic), platform.audit_origin)
         session.commit()
         click.echo(cp.note, nl=False)
 
@@ -38,7 +36,7 @@ def export(civic: CivicContext, output: Path) -> None:
     """Checkpoint the log, then write its entries and that checkpoint to OUTPUT (JSON Lines)."""
     platform = civic.platform
     with platform.sessions() as session:
-        make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+        make_checkpoint(session, _audit_key(civic), platform.audit_origin)
         session.commit()
         total = committed_size(session)
         with (
@@ -58,9 +56,11 @@ def export(civic: CivicContext, output: Path) -> None:
     help="An export made by `civic audit export` (default: export the live log first).",
 )
 @click.option(
-    "--public-key",
+    "--keys",
+    "keys_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="PEM public key (default: the instance's signing public key).",
+    help="The published key history, as served at /.well-known/civic-keys "
+    "(default: the instance's history, read from its database).",
 )
 @click.option(
     "--since-checkpoint",
@@ -71,24 +71,25 @@ def export(civic: CivicContext, output: Path) -> None:
 def verify(
     civic: CivicContext,
     export_file: Path | None,
-    public_key: Path | None,
+    keys_file: Path | None,
     since_checkpoint: Path | None,
 ) -> None:
-    """Recompute every leaf and the root, check signatures and consistency; name the first bad entry."""
-    key_path = public_key or civic.config.keys_dir / SIGNING_PUBLIC_FILE
-    key = load_pem_public_key(key_path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise civic_error(f"{key_path} is not an Ed25519 public key")
+    """Recompute every leaf and the root, check signatures and consistency; name the first bad entry.
+
+    Each signature is checked with the audit key it names, from the published
+    key history; a key published for another use is refused.
+    """
+    history = published_history(civic, keys_file)
     since = since_checkpoint.read_text(encoding="utf-8") if since_checkpoint else None
     if export_file is not None:
         with export_file.open(encoding="utf-8") as fh:
-            result = verify_export((line.rstrip("\n") for line in fh), key, since)
+            result = verify_export((line.rstrip("\n") for line in fh), history, since)
     else:
         platform = civic.platform
         with platform.sessions() as session:
-            make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+            make_checkpoint(session, _audit_key(civic), platform.audit_origin)
             session.commit()
-            result = verify_export(export_lines(session, platform.audit_origin), key, since)
+            result = verify_export(export_lines(session, platform.audit_origin), history, since)
     if result.ok:
         click.echo(f"OK: {result.size} entries verified against the signed checkpoint")
         return
@@ -97,3 +98,7 @@ def verify(
     for problem in result.problems:
         click.echo(f"  - {problem}", err=True)
     raise SystemExit(1)
+
+
+def _audit_key(civic: CivicContext) -> Ed25519PrivateKey:
+    return civic.platform.signing.current("audit").ed25519

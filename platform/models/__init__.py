@@ -10,6 +10,7 @@ from civicdata.models.releases import (
     BudgetReservation,
     StoredRelease,
 )
+from civicdata.models.signing import SigningKeyRecord
 from civicdata.oauth import models as _oauth_models  # noqa: F401  (identity and OAuth tables)
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "KeyEncryptionKey",
     "MasterKeyState",
     "RecordBlock",
+    "SigningKeyRecord",
     "SourceRecord",
     "StoredRelease",
 ]

@@ -20,6 +20,7 @@ from civicdata.errors import problem
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
 from civicdata.identity.portal import current_account, signed_in_at
+from civicdata.oauth import signing
 from civicdata.oauth.authorizations import record_authorization
 from civicdata.oauth.consent_screen import choose_language, describe, granted_scope
 from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
@@ -154,7 +155,7 @@ def userinfo() -> ResponseReturnValue:
 
 @bp.get("/oauth/jwks")
 def jwks() -> ResponseReturnValue:
-    return jsonify(oauth_state().id_key.jwks())
+    return jsonify(signing.jwks(current_platform().signing.history(refresh=True)))
 
 
 @bp.get("/.well-known/oauth-authorization-server")

@@ -34,7 +34,6 @@ from civicdata.audit.queries import (
 )
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
-from civicdata.keys import SIGNING_PUBLIC_FILE, public_pem
 from civicdata.models import AuditEvent
 from civicdata.request_scope import current_platform, db_session
 from policies.history import HistoryError, policy_set_at
@@ -124,7 +123,7 @@ def event(index: int) -> ResponseReturnValue:
     platform = current_platform()
     shown = {"event": entry, "signature": base64.b64encode(entry.signature).decode()}
     try:
-        (proven,) = prove_events(session, platform.keys.signing, platform.audit_origin, [entry])
+        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [entry])
     except CheckpointError as exc:
         return render_template("auditor/event.html", proven=None, problem=str(exc), **shown), 409
     return render_template("auditor/event.html", proven=proven, problem=None, **shown)
@@ -136,7 +135,7 @@ def verification() -> ResponseReturnValue:
     """Verify the stored log now and show the outcome, with the way to check it offline."""
     _log_access()
     platform = current_platform()
-    live = verify_live_log(db_session(), platform.keys.signing, platform.audit_origin)
+    live = verify_live_log(db_session(), platform.signing, platform.audit_origin)
     return render_template("auditor/verification.html", live=live)
 
 
@@ -147,7 +146,7 @@ def log_export() -> ResponseReturnValue:
     _log_access()
     platform = current_platform()
     try:
-        signed_checkpoint(db_session(), platform.keys.signing, platform.audit_origin)
+        signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
     except CheckpointError as exc:
         abort(409, description=f"No checkpoint can be signed: {exc}")
 
@@ -165,11 +164,13 @@ def log_export() -> ResponseReturnValue:
 @bp.get("/public-key.pem")
 @login_required("auditor")
 def public_key() -> ResponseReturnValue:
-    """The log's Ed25519 public key (compare it with the one published out of band)."""
-    key = public_pem(current_platform().keys.signing.public_key())
-    disposition = f'attachment; filename="{SIGNING_PUBLIC_FILE}"'
+    """The audit key signing now (compare it with the one published out of band)."""
+    key = current_platform().signing.history().current("audit")
+    disposition = f'attachment; filename="{key.kid}.pub.pem"'
     return Response(
-        key, mimetype="application/x-pem-file", headers={"Content-Disposition": disposition}
+        key.public_key_pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": disposition},
     )
 
 

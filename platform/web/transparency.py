@@ -30,7 +30,7 @@ def about_me() -> ResponseReturnValue:
     session, platform = db_session(), current_platform()
     page = events_about(session, account.citizen_id, before=before, limit=PAGE)
     try:
-        proven = prove_events(session, platform.keys.signing, platform.audit_origin, page.events)
+        proven = prove_events(session, platform.signing, platform.audit_origin, page.events)
     except CheckpointError as exc:
         return render_template(
             "transparency/activity.html", page=page, proven=[], problem=str(exc), me=account
