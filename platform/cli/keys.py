@@ -17,7 +17,9 @@ from civicdata.cli.base import CivicContext, civic_error, pass_civic
 from civicdata.vault import KeyringError
 from civicdata.vault.lifecycle import KeyStateError, add_key, promote, retire, status
 
-BATCH = click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000))
+BATCH = click.option(
+    "--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100000)
+)
 
 
 @contextmanager
