@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, Select, insert, select
+from sqlalchemy import ARRAY, Connection, Select, String, any_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from civicdata.db import utcnow
@@ -39,8 +39,8 @@ from policies.catalog import Catalog, DatasetSpec
 FIELD = "records"
 INSERT_CHUNK = 1000
 SCAN_BATCH = 5000
-# Up to this many ids go into the query as bound parameters; a longer list is
-# applied while streaming, so one scan is always one statement.
+# On SQLite, up to this many ids go into the query as bound parameters; a
+# longer list is applied while streaming, so the scan stays one statement.
 MAX_BOUND_IDS = 1000
 
 CitizenFilter = Collection[str] | Select[Any] | None
@@ -112,9 +112,15 @@ def write_blocks(
 
 
 def dataset_query(
-    dataset: str, citizen_ids: CitizenFilter = None
+    dataset: str, citizen_ids: CitizenFilter = None, *, postgresql: bool = False
 ) -> tuple[Select[Any], set[str] | None]:
-    """The scan's one statement, and the id set to apply while streaming (long lists)."""
+    """The scan's statement, and the id set to apply while streaming (long lists on SQLite).
+
+    On PostgreSQL a collection of ids is bound as one array, ``citizen_id =
+    ANY(:ids)``: the planner hashes it (or probes the index once per id), so
+    the cost stays linear whatever its statistics say. A ``Select`` must be
+    resolved to ids first on PostgreSQL (:func:`scan_dataset` does).
+    """
     query = (
         select(
             _blocks.c.id,
@@ -130,11 +136,30 @@ def dataset_query(
     if citizen_ids is None:
         return query, None
     if isinstance(citizen_ids, Select):
+        if postgresql:
+            raise TypeError("on PostgreSQL, resolve a Select of citizen ids before the scan")
         return query.where(_blocks.c.citizen_id.in_(citizen_ids)), None
     wanted = set(citizen_ids)
+    if postgresql:
+        ids = bindparam("citizen_ids", list(wanted), type_=ARRAY(String))
+        return query.where(_blocks.c.citizen_id == any_(ids)), None
     if len(wanted) <= MAX_BOUND_IDS:
         return query.where(_blocks.c.citizen_id.in_(sorted(wanted))), None
     return query, wanted
+
+
+def resolve_citizens(connection: Connection, citizen_ids: Select[Any]) -> list[str]:
+    """The ids a ``Select`` of one id column yields (one statement).
+
+    PostgreSQL plans ``IN (subquery)`` from its statistics: right after a bulk
+    load, before ``ANALYZE``, it may believe a handful of citizens consent and
+    re-scan the subquery for every block, which is quadratic (371 s instead
+    of 2.5 s at 100,000 citizens). Reading the ids first and binding them as
+    an array (:func:`dataset_query`) leaves it no such plan. The two
+    statements share a snapshot only if the transaction is REPEATABLE READ;
+    under READ COMMITTED the ids are those eligible when the first ran.
+    """
+    return list(connection.execute(citizen_ids).scalars())
 
 
 class _ScanBuilder:
@@ -209,15 +234,19 @@ def scan_dataset(
     Columns: ``citizen_id`` then one per catalog field (categories and times as
     their string labels, integers and numbers numeric). ``citizen_ids`` is a
     collection of ids or a ``Select`` of one id column (e.g. the citizens whose
-    consent is active), evaluated in the same statement. Reads inside the
-    caller's transaction when given a session, so a consent check made in the
-    same transaction sees the same snapshot on PostgreSQL.
+    consent is active): on SQLite evaluated in the same statement, on
+    PostgreSQL read first and bound as an array (see :func:`resolve_citizens`).
+    Reads inside the caller's transaction when given a session.
     """
     codec = RecordCodec(dataset)
-    query, wanted = dataset_query(dataset.id, citizen_ids)
+    connection = _connection(db)
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql and isinstance(citizen_ids, Select):
+        citizen_ids = resolve_citizens(connection, citizen_ids)
+    query, wanted = dataset_query(dataset.id, citizen_ids, postgresql=postgresql)
     query = query.execution_options(stream_results=True, yield_per=batch_size)
     builder = _ScanBuilder(codec, vault)
-    for rows in _prefetched(_connection(db).execute(query).partitions()):
+    for rows in _prefetched(connection.execute(query).partitions()):
         builder.add(rows, wanted)
     return builder.frame()
 
