@@ -141,6 +141,13 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
+def _probe(node: dict[str, Any]) -> bool:
+    """An index look-up by key (a full index scan without a condition is a rescan)."""
+    if node["Node Type"] in ("Index Scan", "Index Only Scan"):
+        return "Index Cond" in node
+    return node["Node Type"] in PROBES or node.get("Parent Relationship") == "InitPlan"
+
+
 def _rescanned(plan: dict[str, Any]) -> list[str]:
     """Node types a nested loop runs again for each outer row that are not index probes."""
     bad = []
@@ -148,13 +155,8 @@ def _rescanned(plan: dict[str, Any]) -> list[str]:
         if node["Node Type"] != "Nested Loop":
             continue
         for inner in node["Plans"]:
-            if inner.get("Parent Relationship") != "Inner":
-                continue
-            bad.extend(
-                n["Node Type"]
-                for n in _nodes(inner)
-                if n["Node Type"] not in PROBES and n.get("Parent Relationship") != "InitPlan"
-            )
+            if inner.get("Parent Relationship") == "Inner":
+                bad.extend(n["Node Type"] for n in _nodes(inner) if not _probe(n))
     return bad
 
 
