@@ -14,10 +14,11 @@ statistics here) keeps one statement joining blocks to keys.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Select, String, any_, bindparam, or_, select
+from psycopg.pq import Format
+from sqlalchemy import ARRAY, Connection, Select, String, any_, bindparam, event, or_, select
 
 from civicdata.models import CitizenKey, RecordBlock
 
@@ -99,3 +100,35 @@ def wrapped_keys(
     if citizen_ids is not None:
         query = query.where(_keys.c.citizen_id == _ids("key_ids", citizen_ids))
     return {cid: (key_id, bytes(wrapped)) for cid, key_id, wrapped in connection.execute(query)}
+
+
+def stream_batches(connection: Connection, query: Select[Any], size: int) -> Iterator[list[Any]]:
+    """The rows of ``query`` in batches of ``size``, read through a server-side cursor.
+
+    On PostgreSQL the cursor is switched to psycopg's **binary** format: each
+    block's ciphertext arrives as its bytes, not as hex text that PostgreSQL
+    formats and the driver parses back (twice the bytes on the wire, two
+    passes over them). The statement still goes through SQLAlchemy, so its
+    events (logging, metrics) see it like any other.
+    """
+    query = query.execution_options(stream_results=True, yield_per=size)
+    if connection.dialect.name != "postgresql":
+        yield from connection.execute(query).partitions()
+        return
+    query = query.execution_options(**{_BINARY: True})
+    event.listen(connection, "before_cursor_execute", _binary_results)
+    try:
+        yield from connection.execute(query).partitions()
+    finally:
+        event.remove(connection, "before_cursor_execute", _binary_results)
+
+
+_BINARY = "civic_binary_results"
+
+
+def _binary_results(
+    _conn: Connection, cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Ask psycopg for binary results on the statements that opted in."""
+    if context is not None and context.execution_options.get(_BINARY):
+        cursor.format = Format.BINARY

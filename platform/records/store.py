@@ -38,6 +38,7 @@ from civicdata.records.queries import (
     CitizenFilter,
     dataset_query,
     resolve_citizens,
+    stream_batches,
     wrapped_keys,
 )
 from civicdata.vault import CitizenCipher, Vault, associated_data
@@ -232,9 +233,8 @@ def scan_dataset(
             citizen_ids = resolve_citizens(connection, citizen_ids)
         keys = wrapped_keys(connection, citizen_ids)
     query, wanted = dataset_query(dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets)
-    query = query.execution_options(stream_results=True, yield_per=batch_size)
     builder = _ScanBuilder(dataset, vault, keys)
-    for rows in _prefetched(connection.execute(query).partitions()):
+    for rows in _prefetched(stream_batches(connection, query, batch_size)):
         builder.add(rows, wanted)
     return builder.frame()
 

@@ -348,3 +348,23 @@ def test_prefetch_stops_its_thread_when_the_consumer_stops_early() -> None:
             break
     assert not any(t.name == "scan-prefetch" for t in threading.enumerate())
     assert len(produced) < 10
+
+
+def test_postgresql_reads_blocks_in_binary(city: City, written: dict[str, Any]) -> None:
+    """Ciphertexts arrive as bytes, not as hex text to parse (psycopg binary format)."""
+    if city.platform.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL wire format")
+    from psycopg.pq import Format
+
+    formats: list[Any] = []
+
+    def seen(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM record_blocks" in statement:
+            formats.append(cursor.format)
+
+    event.listen(city.platform.engine, "after_cursor_execute", seen)
+    try:
+        assert city.scan("trips").height == 30
+    finally:
+        event.remove(city.platform.engine, "after_cursor_execute", seen)
+    assert formats == [Format.BINARY]
