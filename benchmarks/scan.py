@@ -20,7 +20,8 @@ from benchmarks.instance import BenchInstance
 from benchmarks.report import Measurement, median_time
 from civicdata.context import Platform
 from civicdata.records import RecordCodec, scan_dataset
-from civicdata.records.store import FIELD, SCAN_BATCH, dataset_query
+from civicdata.records.queries import dataset_query
+from civicdata.records.store import FIELD, SCAN_BATCH
 from civicdata.vault import associated_data
 from civicdata.vault.envelope import open_with
 from policies.catalog import DatasetSpec
@@ -38,7 +39,7 @@ def _read(platform: Platform, query: Select[Any]) -> list[Any]:
 
 def _unwrap(platform: Platform, blocks: list[Any]) -> dict[str, AESGCM]:
     aeads = {}
-    for _, citizen_id, _, _, key_id, wrapped in blocks:
+    for _, citizen_id, _, _, _, key_id, wrapped in blocks:
         if citizen_id not in aeads:
             aeads[citizen_id] = platform.vault.unwrap(citizen_id, key_id, wrapped).aead()
     return aeads
@@ -47,7 +48,7 @@ def _unwrap(platform: Platform, blocks: list[Any]) -> dict[str, AESGCM]:
 def _decrypt(blocks: list[Any], aeads: dict[str, AESGCM]) -> list[bytes]:
     return [
         open_with(aeads[cid], ct, associated_data(cid, DATASET, FIELD, block_id))
-        for block_id, cid, _, ct, _, _ in blocks
+        for block_id, cid, _, _, ct, _, _ in blocks
     ]
 
 

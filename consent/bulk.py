@@ -6,7 +6,9 @@ appended. Every check runs for the whole batch before anything is written, in
 a bounded number of queries (one per :data:`BULK_CHUNK` subjects), and rows go
 in with ``executemany``. Each chunk's events then update the derived
 projection ``consent_current`` with one ``INSERT ... SELECT ... ON CONFLICT DO
-UPDATE`` (:func:`consent.current.project_events`), in the same transaction.
+UPDATE`` (:func:`consent.current.project_events`), in the same transaction,
+which also refreshes the planner statistics after a large batch
+(:mod:`consent.planner`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from consent.current import project_events
 from consent.notices import NoticeVersion, get_notice
+from consent.planner import refresh_after_load
 from consent.purposes import Purpose
 from consent.receipts import ReceiptIssuer
 from consent.records import (
@@ -31,7 +34,7 @@ from consent.records import (
     new_event,
     notice_in_force,
 )
-from consent.tables import consent_events, to_utc
+from consent.tables import consent_current, consent_events, to_utc
 
 BULK_CHUNK = 1000
 
@@ -184,7 +187,9 @@ def _insert_many(conn: Connection | Session, events: Iterable[ConsentEvent]) -> 
     """Insert events with ``executemany``, :data:`BULK_CHUNK` rows at a time, and project them.
 
     Two statements per chunk: the ``executemany`` insert and one bulk upsert of
-    the chunk's ``consent_current`` rows.
+    the chunk's ``consent_current`` rows. A large load then refreshes both
+    tables' planner statistics (:func:`consent.planner.refresh_after_load`), so
+    the next release does not plan over a consent list it believes tiny.
     """
     written = 0
     batch: list[dict[str, Any]] = []
@@ -195,6 +200,7 @@ def _insert_many(conn: Connection | Session, events: Iterable[ConsentEvent]) -> 
             batch = []
     if batch:
         written += _write_chunk(conn, batch)
+    refresh_after_load(conn, {consent_events: written, consent_current: written})
     return written
 
 

@@ -30,6 +30,7 @@ from marshmallow import (
 DEMO_CATALOG = Path(__file__).resolve().parent / "city" / "catalog.yaml"
 FIELD_TYPES = ("category", "integer", "number", "time")
 GRANULARITIES = ("month", "day")
+BUCKET_SIZES = {"month": 1, "quarter": 3, "year": 12}  # months per time bucket
 IDENTIFIER = r"^[a-z][a-z0-9_\-]{0,62}$"
 
 
@@ -81,6 +82,26 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeBucket:
+    """How a dataset's record blocks are cut in time: by ``size`` of its ``field``.
+
+    A bucket is named by its first month (months since year 0, see
+    :func:`month_index`), so a release reads only the buckets its filters
+    touch. Someone who can read the database learns in which buckets a
+    citizen has records (never how many records or their values); a dataset
+    that must not reveal that declares no bucket (see docs/record-buckets.md).
+    """
+
+    field: str
+    size: str = "month"
+
+    def key(self, month: int) -> int:
+        """The bucket of a month index (works element-wise on numpy integer arrays too)."""
+        months = BUCKET_SIZES[self.size]
+        return month - month % months
+
+
+@dataclass(frozen=True, slots=True)
 class CityCap:
     """City-wide bound on any citizen's privacy loss for a dataset and period."""
 
@@ -101,6 +122,7 @@ class DatasetSpec:
     max_records_per_citizen: int
     city_cap: CityCap
     fields: dict[str, FieldSpec]
+    time_bucket: TimeBucket | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +223,14 @@ class _FieldSchema(Schema):
             raise ValidationError("must be greater than min", "max")
 
 
+class _BucketSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    field = fields.String(required=True, validate=validate.Regexp(IDENTIFIER))
+    size = fields.String(load_default="month", validate=validate.OneOf(tuple(BUCKET_SIZES)))
+
+
 class _DatasetSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -212,6 +242,7 @@ class _DatasetSchema(Schema):
     special_category = fields.Boolean(load_default=False)
     max_records_per_citizen = fields.Integer(required=True, validate=validate.Range(min=1))
     city_cap = fields.Nested(_CapSchema, required=True)
+    time_bucket = fields.Nested(_BucketSchema)
     fields = fields.Dict(
         keys=fields.String(validate=validate.Regexp(IDENTIFIER)),
         values=fields.Nested(_FieldSchema),
@@ -330,7 +361,21 @@ def _build(path: Path, data: dict[str, Any]) -> Catalog:
             max_records_per_citizen=ds["max_records_per_citizen"],
             city_cap=CityCap(ds["city_cap"]["epsilon"], ds["city_cap"]["period"]),
             fields=specs,
+            time_bucket=_time_bucket(ds_id, ds.get("time_bucket"), specs, problems),
         )
     if problems:
         raise CatalogError(path, problems)
     return Catalog(data["city"]["id"], data["city"]["name"], departments, datasets)
+
+
+def _time_bucket(
+    ds_id: str, raw: dict[str, str] | None, specs: dict[str, FieldSpec], problems: list[str]
+) -> TimeBucket | None:
+    """The dataset's bucket declaration, if any; it must name one of its time fields."""
+    if raw is None:
+        return None
+    spec = specs.get(raw["field"])
+    if spec is None or spec.type != "time":
+        problems.append(f"datasets.{ds_id}.time_bucket.field: {raw['field']!r} is not a time field")
+        return None
+    return TimeBucket(raw["field"], raw["size"])

@@ -5,7 +5,8 @@ retried ``Idempotency-Key`` with the stored response; otherwise it streams the
 body through an :class:`~civicdata.ingestion.run.UploadRun` and then, in the
 same transaction, writes the sealed blocks, the source-id digests, the
 ingestion row (with the response it is about to give) and the audit entry,
-and commits them together. A crash at any point before the commit leaves
+and commits them together. A large upload also refreshes the planner
+statistics of the tables it grew, in the same transaction. A crash at any point before the commit leaves
 nothing; a rejected upload stores no record, only its ingestion row and audit
 entry saying so.
 
@@ -20,12 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
-from civicdata.db import utcnow
+from civicdata.db import Base, utcnow
 from civicdata.ingestion.idempotency import (
     IdempotencyConflict,
     prior_upload,
@@ -52,7 +54,15 @@ from civicdata.ingestion.report import (
 )
 from civicdata.ingestion.run import STRICT, UploadRun
 from civicdata.ingestion.schema import reserved_names
-from civicdata.models import Ingestion
+from civicdata.models import (
+    Citizen,
+    CitizenKey,
+    CitizenLookup,
+    Ingestion,
+    RecordBlock,
+    SourceRecord,
+)
+from consent.planner import refresh_after_load
 from policies.catalog import DatasetSpec
 
 RECORD, NDJSON, CSV = "record", "ndjson", "csv"
@@ -160,6 +170,8 @@ def _ingest(
         _read(run, upload, body, progress)
         run.finish()
         _conclude(session, run, outcome)
+        if not run.failed:
+            _refresh_statistics(session, run)
         response = render(outcome)
         session.add(_ingestion_row(upload, outcome, body.digest(), response))
         _audit(session, upload, outcome)
@@ -205,6 +217,29 @@ def _conclude(session: Session, run: UploadRun, outcome: Outcome) -> None:
     outcome.status = PARTIAL if run.rejected else COMPLETED
     outcome.stored = run.stored
     outcome.duplicates = run.duplicates
+
+
+def _refresh_statistics(session: Session, run: UploadRun) -> None:
+    """Analyse the tables a large upload grew, before its commit (see :mod:`consent.planner`).
+
+    Without it PostgreSQL plans the next releases from statistics taken when
+    the tables were much smaller (the API never runs ``ANALYZE`` otherwise).
+    """
+    created = run.subjects.created
+    refresh_after_load(
+        session,
+        {
+            _table(RecordBlock): run.buffer.blocks,
+            _table(SourceRecord): run.stored,
+            _table(Citizen): created,
+            _table(CitizenKey): created,
+            _table(CitizenLookup): created,
+        },
+    )
+
+
+def _table(model: type[Base]) -> Table:
+    return model.__table__  # type: ignore[return-value]
 
 
 def _ingestion_row(

@@ -19,7 +19,10 @@ from civicdata.db import Base, utcnow
 
 class RecordBlock(Base):
     __tablename__ = "record_blocks"
-    __table_args__ = (Index("ix_record_blocks_dataset_citizen", "dataset", "citizen_id"),)
+    __table_args__ = (
+        Index("ix_record_blocks_dataset_citizen", "dataset", "citizen_id"),
+        Index("ix_record_blocks_dataset_bucket_citizen", "dataset", "bucket", "citizen_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(
@@ -27,6 +30,10 @@ class RecordBlock(Base):
     )
     dataset: Mapped[str] = mapped_column(String(64))
     layout: Mapped[str] = mapped_column(String(16))
+    # The time bucket (first month, months since year 0) all the block's records
+    # fall in; NULL: any time (blocks written before buckets, or a dataset
+    # without one), read by every scan of the dataset.
+    bucket: Mapped[int | None] = mapped_column(Integer)
     n_records: Mapped[int] = mapped_column(Integer)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,7 +1,8 @@
-"""Citizens' records, stored as encrypted fixed-width blocks (see :mod:`.codec`, :mod:`.store`)."""
+"""Citizens' records, stored as encrypted fixed-width blocks (:mod:`.codec`, :mod:`.store`, :mod:`.buckets`)."""
 
 from civicdata.records.codec import CodecError, LayoutMismatchError, RecordCodec, layout_of
 from civicdata.records.store import (
+    MisplacedBlockError,
     MissingKeyError,
     records_for_citizen,
     scan_dataset,
@@ -11,6 +12,7 @@ from civicdata.records.store import (
 __all__ = [
     "CodecError",
     "LayoutMismatchError",
+    "MisplacedBlockError",
     "MissingKeyError",
     "RecordCodec",
     "layout_of",

@@ -5,11 +5,12 @@ A block holds many records of one citizen and one dataset, packed by
 data key; its associated data binds citizen, dataset and block id, so a block
 moved to another citizen or dataset fails to decrypt.
 
-:func:`scan_dataset` reads one dataset in a single streamed query (server-side
-cursor on PostgreSQL) that joins each block to its wrapped data key, unwraps
-every citizen's key once, decrypts blocks batch by batch and builds the
-Polars frame from numpy columns, with no Python object per record. Row order
-is unspecified (records of one citizen may be interleaved with others').
+:func:`scan_dataset` streams one dataset's blocks (server-side cursor on
+PostgreSQL, where the wrapped keys are read beforehand rather than joined: see
+:mod:`.queries`), reading only the time buckets asked for (:mod:`.buckets`),
+unwraps every citizen's key once, decrypts blocks batch by batch and builds
+the Polars frame from numpy columns, with no Python object per record. Row
+order is unspecified (records of one citizen may be interleaved with others').
 
 >>> # frame = scan_dataset(session, vault, catalog.datasets["trips"])
 >>> # frame.columns -> ['citizen_id', 'mode', 'district', 'month', 'duration_min']
@@ -30,8 +31,16 @@ from sqlalchemy import Connection, Select, insert, select
 from sqlalchemy.orm import Session
 
 from civicdata.db import utcnow
-from civicdata.models import CitizenKey, RecordBlock
+from civicdata.models import RecordBlock
+from civicdata.records.buckets import record_buckets, split_by_bucket
 from civicdata.records.codec import CodecError, RecordCodec, Rows
+from civicdata.records.queries import (
+    CitizenFilter,
+    dataset_query,
+    resolve_citizens,
+    stream_batches,
+    wrapped_keys,
+)
 from civicdata.vault import CitizenCipher, Vault, associated_data
 from civicdata.vault.envelope import open_with
 from policies.catalog import Catalog, DatasetSpec
@@ -39,18 +48,17 @@ from policies.catalog import Catalog, DatasetSpec
 FIELD = "records"
 INSERT_CHUNK = 1000
 SCAN_BATCH = 5000
-# Up to this many ids go into the query as bound parameters; a longer list is
-# applied while streaming, so one scan is always one statement.
-MAX_BOUND_IDS = 1000
-
-CitizenFilter = Collection[str] | Select[Any] | None
+NO_BUCKET = -1  # a block read for every bucket (stored as NULL)
 
 _blocks = RecordBlock.__table__
-_keys = CitizenKey.__table__
 
 
 class MissingKeyError(LookupError):
     """A citizen has record blocks but no data key (an inconsistent database)."""
+
+
+class MisplacedBlockError(CodecError):
+    """A block's stored time bucket is not the one its records lie in (an edited database)."""
 
 
 def new_block_id() -> str:
@@ -70,10 +78,12 @@ def write_blocks(
     *,
     chunk_size: int = INSERT_CHUNK,
 ) -> list[str]:
-    """Seal each citizen's records as one new block; return the block ids in order.
+    """Seal each citizen's records as new blocks, one per time bucket; return the block ids.
 
     ``records`` maps citizen id -> that citizen's records (dicts or a structured
     array, see :meth:`RecordCodec.pack`); citizens without records get no block.
+    A dataset with a ``time_bucket`` gets one block per citizen and bucket
+    (records in their given order within it), others one block per citizen.
     Rows are inserted with Core ``executemany`` in chunks, in the caller's
     transaction.
     """
@@ -89,52 +99,28 @@ def write_blocks(
         cipher = ciphers.get(citizen_id)
         if cipher is None:
             raise KeyError(f"no data key given for citizen {citizen_id}")
-        block_id = new_block_id()
-        plaintext = codec.tag + packed.tobytes()
-        pending.append(
-            {
-                "id": block_id,
-                "citizen_id": citizen_id,
-                "dataset": codec.dataset,
-                "layout": codec.layout,
-                "n_records": len(packed),
-                "ciphertext": cipher.seal(plaintext, codec.dataset, FIELD, block_id),
-                "created_at": now,
-            }
-        )
-        block_ids.append(block_id)
+        for bucket, part in split_by_bucket(dataset, packed):
+            block_id = new_block_id()
+            plaintext = codec.tag + part.tobytes()
+            pending.append(
+                {
+                    "id": block_id,
+                    "citizen_id": citizen_id,
+                    "dataset": codec.dataset,
+                    "layout": codec.layout,
+                    "bucket": bucket,
+                    "n_records": len(part),
+                    "ciphertext": cipher.seal(plaintext, codec.dataset, FIELD, block_id),
+                    "created_at": now,
+                }
+            )
+            block_ids.append(block_id)
         if len(pending) >= chunk_size:
             connection.execute(insert(_blocks), pending)
             pending = []
     if pending:
         connection.execute(insert(_blocks), pending)
     return block_ids
-
-
-def dataset_query(
-    dataset: str, citizen_ids: CitizenFilter = None
-) -> tuple[Select[Any], set[str] | None]:
-    """The scan's one statement, and the id set to apply while streaming (long lists)."""
-    query = (
-        select(
-            _blocks.c.id,
-            _blocks.c.citizen_id,
-            _blocks.c.layout,
-            _blocks.c.ciphertext,
-            _keys.c.master_key_id,
-            _keys.c.wrapped,
-        )
-        .select_from(_blocks.outerjoin(_keys, _keys.c.citizen_id == _blocks.c.citizen_id))
-        .where(_blocks.c.dataset == dataset)
-    )
-    if citizen_ids is None:
-        return query, None
-    if isinstance(citizen_ids, Select):
-        return query.where(_blocks.c.citizen_id.in_(citizen_ids)), None
-    wanted = set(citizen_ids)
-    if len(wanted) <= MAX_BOUND_IDS:
-        return query.where(_blocks.c.citizen_id.in_(sorted(wanted))), None
-    return query, wanted
 
 
 class _ScanBuilder:
@@ -145,8 +131,12 @@ class _ScanBuilder:
     would cost PostgreSQL more than the rest of the read).
     """
 
-    def __init__(self, codec: RecordCodec, vault: Vault) -> None:
-        self.codec = codec
+    def __init__(
+        self, spec: DatasetSpec, vault: Vault, keys: dict[str, tuple[str, bytes]] | None
+    ) -> None:
+        self.spec = spec
+        self.keys = keys  # read beforehand (PostgreSQL), else joined to each block
+        self.codec = RecordCodec(spec)
         self.vault = vault
         self.citizens: dict[str, tuple[int, bytes]] = {}  # id -> (position, data key)
         self.arrays: list[np.ndarray] = []
@@ -174,19 +164,37 @@ class _ScanBuilder:
         bodies: list[memoryview] = []
         counts: list[int] = []
         owners: list[int] = []
-        for block_id, citizen_id, layout, ciphertext, key_id, wrapped in rows:
+        buckets: list[int] = []
+        keys = self.keys
+        for row in rows:
+            block_id, citizen_id, layout, bucket, ciphertext = row[:5]
             if wanted is not None and citizen_id not in wanted:
                 continue
             codec.check_layout(block_id, layout)
+            key_id, wrapped = row[5:] if keys is None else keys.get(citizen_id, (None, None))
             position, aead = self._aead(citizen_id, key_id, wrapped)
             ad = associated_data(citizen_id, dataset, FIELD, block_id)
             body = codec.body(block_id, open_with(aead, ciphertext, ad))
             bodies.append(body)
             counts.append(len(body) // itemsize)
             owners.append(position)
+            buckets.append(NO_BUCKET if bucket is None else bucket)
         if bodies:
-            self.arrays.append(codec.from_bodies(bodies))
+            array = codec.from_bodies(bodies)
+            self._check_buckets(array, np.repeat(np.asarray(buckets, dtype=np.int64), counts))
+            self.arrays.append(array)
             self.owners.append(np.repeat(np.asarray(owners, dtype=np.int64), counts))
+
+    def _check_buckets(self, array: np.ndarray, declared: np.ndarray) -> None:
+        """Every record of a bucketed block lies in that bucket (a moved bucket is refused)."""
+        actual = record_buckets(self.spec, array)
+        if actual is None:
+            return
+        wrong = (declared != NO_BUCKET) & (actual != declared)
+        if wrong.any():
+            raise MisplacedBlockError(
+                f"{int(wrong.sum())} record(s) of {self.spec.id} lie outside their block's time bucket"
+            )
 
     def frame(self) -> pl.DataFrame:
         dtype = self.codec.dtype
@@ -202,6 +210,7 @@ def scan_dataset(
     dataset: DatasetSpec,
     citizen_ids: CitizenFilter = None,
     *,
+    buckets: Collection[int] | None = None,
     batch_size: int = SCAN_BATCH,
 ) -> pl.DataFrame:
     """Every record of ``dataset`` (optionally only of some citizens) as a Polars frame.
@@ -209,15 +218,23 @@ def scan_dataset(
     Columns: ``citizen_id`` then one per catalog field (categories and times as
     their string labels, integers and numbers numeric). ``citizen_ids`` is a
     collection of ids or a ``Select`` of one id column (e.g. the citizens whose
-    consent is active), evaluated in the same statement. Reads inside the
-    caller's transaction when given a session, so a consent check made in the
-    same transaction sees the same snapshot on PostgreSQL.
+    consent is active): on SQLite evaluated in the same statement, on
+    PostgreSQL read first and bound as an array, with the wrapped keys read
+    separately (see :mod:`civicdata.records.queries`).
+    Reads inside the caller's transaction when given a session. ``buckets``
+    (see :func:`~civicdata.records.buckets.query_buckets`) limits the read to
+    blocks of those time buckets, and blocks of none.
     """
-    codec = RecordCodec(dataset)
-    query, wanted = dataset_query(dataset.id, citizen_ids)
-    query = query.execution_options(stream_results=True, yield_per=batch_size)
-    builder = _ScanBuilder(codec, vault)
-    for rows in _prefetched(_connection(db).execute(query).partitions()):
+    connection = _connection(db)
+    postgresql = connection.dialect.name == "postgresql"
+    keys = None
+    if postgresql:
+        if isinstance(citizen_ids, Select):
+            citizen_ids = resolve_citizens(connection, citizen_ids)
+        keys = wrapped_keys(connection, citizen_ids)
+    query, wanted = dataset_query(dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets)
+    builder = _ScanBuilder(dataset, vault, keys)
+    for rows in _prefetched(stream_batches(connection, query, batch_size)):
         builder.add(rows, wanted)
     return builder.frame()
 
@@ -266,11 +283,14 @@ def _prefetched(batches: Iterator[list[Any]], depth: int = 2) -> Iterator[list[A
 def records_for_citizen(
     session: Session, vault: Vault, catalog: Catalog, citizen_id: str
 ) -> dict[str, list[dict[str, Any]]]:
-    """All of one citizen's records, by dataset, as labelled dicts (their own export)."""
+    """All of one citizen's records, by dataset, as labelled dicts (their own export).
+
+    Upload by upload; within one, bucket by bucket in time order, each in upload order.
+    """
     rows = session.execute(
         select(_blocks.c.id, _blocks.c.dataset, _blocks.c.layout, _blocks.c.ciphertext)
         .where(_blocks.c.citizen_id == citizen_id)
-        .order_by(_blocks.c.dataset, _blocks.c.created_at, _blocks.c.id)
+        .order_by(_blocks.c.dataset, _blocks.c.created_at, _blocks.c.bucket, _blocks.c.id)
     ).all()
     if not rows:
         return {}

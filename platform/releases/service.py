@@ -42,6 +42,7 @@ from civicdata.context import Platform
 from civicdata.db import utcnow
 from civicdata.models import StoredRelease
 from civicdata.records import scan_dataset
+from civicdata.records.buckets import query_buckets
 from civicdata.releases import ledger, signing
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
 from civicdata.releases.policy_request import (
@@ -265,7 +266,10 @@ class ReleaseService:
             with platform.sessions() as session:
                 consent_at = utcnow()
                 eligible = eligible_subjects(parsed.query.purpose, consent_at)
-                frame = scan_dataset(session, platform.vault, dataset, citizen_ids=eligible)
+                buckets = query_buckets(dataset, parsed.query.filters)
+                frame = scan_dataset(
+                    session, platform.vault, dataset, citizen_ids=eligible, buckets=buckets
+                )
                 session.rollback()  # end the read before writing (SQLite: no stale snapshot)
                 engine_started = True
                 result = self.engine(

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policies.catalog import DEMO_CATALOG, CatalogError, load_catalog, month_index, month_label
+from policies.catalog import (
+    DEMO_CATALOG,
+    CatalogError,
+    TimeBucket,
+    load_catalog,
+    month_index,
+    month_label,
+)
 
 
 def test_demo_catalog_loads_with_public_domains() -> None:
@@ -72,6 +79,14 @@ def test_every_mistake_is_reported_in_one_go_naming_file_and_field(tmp_path: Pat
             "duplicates",
         ),
         (lambda d: d["datasets"]["trips"]["city_cap"].update(epsilon=0), "city_cap.epsilon"),
+        (
+            lambda d: d["datasets"]["trips"].update(time_bucket={"field": "mode"}),
+            "time_bucket.field: 'mode' is not a time field",
+        ),
+        (
+            lambda d: d["datasets"]["trips"].update(time_bucket={"field": "month", "size": "week"}),
+            "time_bucket.size",
+        ),
     ],
     ids=[
         "unknown-domain",
@@ -80,11 +95,23 @@ def test_every_mistake_is_reported_in_one_go_naming_file_and_field(tmp_path: Pat
         "time-order",
         "dup-domain",
         "cap",
+        "bucket-not-time",
+        "bucket-size",
     ],
 )
 def test_cross_checks(tmp_path: Path, mutate, where: str) -> None:
     with pytest.raises(CatalogError, match=where):
         load_catalog(_write(tmp_path, mutate))
+
+
+def test_buckets_are_declared_per_dataset_and_named_by_their_first_month() -> None:
+    datasets = load_catalog(DEMO_CATALOG).datasets
+    assert datasets["trips"].time_bucket == TimeBucket("month", "month")
+    assert datasets["clinic_visits"].time_bucket is None  # opted out: health data
+    march = month_index("2025-03")
+    assert TimeBucket("month", "month").key(march) == march
+    assert month_label(TimeBucket("month", "quarter").key(march)) == "2025-01"
+    assert month_label(TimeBucket("month", "year").key(month_index("2025-12"))) == "2025-01"
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
