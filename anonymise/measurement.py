@@ -31,13 +31,12 @@ from typing import Any
 import opendp.prelude as dp
 import polars as pl
 
-from anonymise.components import Component
+from anonymise.measures.base import Component
 from anonymise.sensitivity import ContributionBounds
 
 dp.enable_features("contrib")
 
 CITIZEN = "citizen_id"
-VALUE = "value"
 DEFAULT_MAX_ROWS = 10_000_000
 RECALIBRATIONS = 4
 
@@ -83,22 +82,9 @@ def _truncated(
     if group_by and bounds.groups_per_citizen is not None:
         ranks = pl.struct(*group_by).rank("dense").over(CITIZEN)
         plan = plan.filter(ranks <= bounds.groups_per_citizen)
-    if component.role == "distinct":
+    if component.aggregation.one_per_group:
         plan = plan.filter(pl.int_range(pl.len()).over(CITIZEN, *component.group_by) < 1)
     return plan
-
-
-def _aggregate(
-    component: Component, scale: float, integer: bool, low: float, high: float
-) -> pl.Expr:
-    if component.role in ("count", "distinct", "histogram"):
-        return dp.len(scale=scale, signed=True).alias(VALUE)
-    column = pl.col(component.field or "")
-    if component.role == "sum":
-        bounds = (int(low), int(high)) if integer else (low, high)
-        return column.dp.sum(bounds, scale=scale).alias(VALUE)
-    candidates = [int(c) for c in component.candidates] if integer else list(component.candidates)
-    return column.dp.quantile(component.level, candidates, scale=scale).alias(VALUE)
 
 
 def lazy_plan(
@@ -112,7 +98,7 @@ def lazy_plan(
     """The Polars plan of one component (no data; OpenDP reads its structure)."""
     plan = _truncated(pl.LazyFrame(schema=schema), component, bounds, query_group_by)
     integer = component.field is not None and schema.get(component.field) == pl.Int64
-    agg = _aggregate(component, scale, integer, *field_bounds)
+    agg = component.aggregation.expression(component, scale, integer, *field_bounds)
     if not component.group_by:
         return plan.select(agg)
     columns = {

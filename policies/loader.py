@@ -25,7 +25,8 @@ from consent.purposes import Purpose
 from policies.budget import Cost, exact
 from policies.catalog import Catalog, CatalogError, read_yaml
 from policies.checks import check_policies
-from policies.model import FIELDLESS_MEASURES, DatasetCap, Policy, PolicySet
+from policies.measures import FIELDLESS_MEASURES
+from policies.model import DatasetCap, Policy, PolicySet
 from policies.periods import parse_period
 from policies.problems import PolicyError, Problem, flatten
 from policies.schema import PolicySchema

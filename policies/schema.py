@@ -35,6 +35,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, exact, text
+from policies.measures import MEASURE_KINDS
 from policies.model import FILTER_OPERATORS, MECHANISMS
 from policies.periods import PERIOD_PATTERN
 
@@ -94,18 +95,11 @@ def _names(**kwargs: Any) -> fields.List:
     )
 
 
-class MeasuresSchema(Schema):
-    """Which measures are allowed: fieldless kinds by ``true``, others by field list."""
-
-    class Meta:
-        unknown = RAISE
-
-    count = fields.Boolean()
-    count_distinct_citizens = fields.Boolean()
-    sum = _names()
-    mean = _names()
-    histogram = _names()
-    quantiles = _names()
+# Which measures are allowed: fieldless kinds by ``true``, others by a list of fields.
+MeasuresSchema = Schema.from_dict(
+    {kind: _names() if field else fields.Boolean() for kind, field in MEASURE_KINDS.items()},
+    name="MeasuresSchema",
+)
 
 
 class BudgetSchema(Schema):
