@@ -20,5 +20,6 @@ MEASURE_KINDS: Mapping[str, bool] = {
     "histogram": True,
     "quantile": True,
     "median": True,
+    "quartiles": True,
 }
 FIELDLESS_MEASURES = tuple(kind for kind, takes_field in MEASURE_KINDS.items() if not takes_field)

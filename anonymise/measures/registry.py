@@ -17,6 +17,7 @@ from anonymise.measures.histogram import Histogram
 from anonymise.measures.mean import Mean
 from anonymise.measures.median import Median
 from anonymise.measures.quantile import Quantile
+from anonymise.measures.quartiles import Quartiles
 from anonymise.measures.sum import Sum
 from anonymise.query_values import Measure
 
@@ -30,6 +31,7 @@ MEASURES: Mapping[str, MeasureKind] = {
         Histogram(),
         Quantile(),
         Median(),
+        Quartiles(),
     )
 }
 

@@ -22,6 +22,7 @@ EXAMPLES = {
     "histogram": {"field": "duration_min", "bins": [0, 30, 120]},
     "quantile": {"field": "duration_min", "quantiles": [0.25, 0.75]},
     "median": {"field": "duration_min"},
+    "quartiles": {"field": "duration_min"},
 }
 
 
