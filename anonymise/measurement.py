@@ -114,9 +114,11 @@ def calibrated(
     mechanism: str,
     make_plan: Any,
     scale: float,
-    budget: float,
+    parameter: float,
 ) -> tuple[Any, float]:
-    """Build the measurement at ``scale`` and check OpenDP's privacy map against ``budget``.
+    """Build the measurement at ``scale`` and check OpenDP's privacy map against ``parameter``.
+
+    ``parameter`` is the epsilon (pure DP) or rho (zCDP) the measurement may use.
 
     The closed-form scale can be a hair too small where OpenDP adds float
     rounding slack (float sums); the loss is proportional to 1 / scale (or its
@@ -128,9 +130,9 @@ def calibrated(
             domain, metric, output_measure(mechanism), make_plan(scale)
         )
         loss = measurement.map(d_in)
-        if loss <= budget:
+        if loss <= parameter:
             return measurement, scale
-        ratio = loss / budget
+        ratio = loss / parameter
         scale *= (ratio if mechanism == "laplace" else ratio**0.5) * (1 + 1e-12)
     raise PrivacyCheckFailed("could not bring the measurement within its budget")
 
@@ -141,17 +143,19 @@ def build(
     bounds: ContributionBounds,
     query_group_by: Sequence[str],
     mechanism: str,
-    budget: float,
+    parameter: float,
     field_bounds: tuple[float, float],
     max_rows: int,
 ) -> tuple[Any, float]:
-    """A fresh, checked measurement of ``component`` within ``budget``, and its scale."""
+    """A fresh, checked measurement of ``component`` within ``parameter``, and its scale."""
 
     def make_plan(scale: float) -> pl.LazyFrame:
         return lazy_plan(component, schema, bounds, query_group_by, scale, field_bounds)
 
     domain = input_domain(schema, max_rows)
-    return calibrated(domain, mechanism, make_plan, component.scale(budget, mechanism), budget)
+    return calibrated(
+        domain, mechanism, make_plan, component.scale(parameter, mechanism), parameter
+    )
 
 
 def composed_loss(measurements: Sequence[Any]) -> float:

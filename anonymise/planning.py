@@ -29,9 +29,10 @@ from anonymise.measurement import DEFAULT_MAX_ROWS, build
 from anonymise.measures.base import Accuracy, Component
 from anonymise.measures.registry import MEASURES, kind_of
 from anonymise.preparation import prepared_schema
-from anonymise.privacy_loss import epsilon_to_rho, from_micro, to_micro
+from anonymise.privacy_loss import epsilon_to_rho
 from anonymise.query import MAX_EPSILON, Query
 from anonymise.sensitivity import ContributionBounds
+from policies.budget import EPSILON_UNIT, Epsilon, Rho, from_units, to_units
 from policies.catalog import Catalog, DatasetSpec
 
 
@@ -41,7 +42,10 @@ class UnreachableAccuracy(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ComponentPlan:
-    """Scale and accuracy of one noisy component (``budget`` is epsilon or rho)."""
+    """Scale and accuracy of one noisy component.
+
+    ``budget`` is its privacy parameter: epsilon under pure DP, rho under zCDP.
+    """
 
     role: str
     level: float | None
@@ -87,8 +91,8 @@ class TotalBudget:
     ``parameter`` is what the components split: epsilon (pure DP) or rho (zCDP).
     """
 
-    epsilon: Decimal
-    rho: Decimal | None
+    epsilon: Epsilon
+    rho: Rho | None
 
     @property
     def parameter(self) -> float:
@@ -98,8 +102,10 @@ class TotalBudget:
 def total_budget(query: Query, epsilon: Decimal) -> TotalBudget:
     """The budget to split: epsilon (pure DP) or the rho that fits in (epsilon, delta)."""
     if query.mechanism == "laplace":
-        return TotalBudget(epsilon, None)
-    return TotalBudget(epsilon, epsilon_to_rho(epsilon, query.delta))  # type: ignore[arg-type]
+        return TotalBudget(Epsilon(epsilon), None)
+    if query.delta is None:
+        raise ValueError("the gaussian mechanism needs a delta")
+    return TotalBudget(Epsilon(epsilon), epsilon_to_rho(Epsilon(epsilon), query.delta))
 
 
 def plan_component(
@@ -247,13 +253,13 @@ def epsilon_for_accuracy(
         raise UnreachableAccuracy(f"unknown measure(s) {', '.join(unknown)}")
 
     def meets(units: int, exact: bool) -> bool:
-        planned = plan(query, from_micro(units), catalog, bounds, max_rows=max_rows, exact=exact)
+        planned = plan(query, _epsilon(units), catalog, bounds, max_rows=max_rows, exact=exact)
         for m in planned.measures:
             if m.name in targets and (m.half_width is None or m.half_width > targets[m.name]):
                 return False
         return True
 
-    low, high = 0, to_micro(MAX_EPSILON)
+    low, high = 0, to_units(MAX_EPSILON, EPSILON_UNIT)
     if not meets(high, exact=False):
         raise UnreachableAccuracy(f"the target accuracy needs more than epsilon {MAX_EPSILON}")
     while high - low > 1:
@@ -265,7 +271,7 @@ def epsilon_for_accuracy(
     # The closed form is optimistic, so ``low`` also fails exactly: step up, then bisect.
     while not meets(high, exact=True):
         low, high = high, high + max(1, high // 1000)
-        if high > to_micro(MAX_EPSILON):
+        if high > to_units(MAX_EPSILON, EPSILON_UNIT):
             raise UnreachableAccuracy(f"the target accuracy needs more than epsilon {MAX_EPSILON}")
     while high - low > 1:
         middle = (low + high) // 2
@@ -273,4 +279,8 @@ def epsilon_for_accuracy(
             high = middle
         else:
             low = middle
-    return from_micro(high)
+    return _epsilon(high)
+
+
+def _epsilon(units: int) -> Epsilon:
+    return Epsilon(from_units(units, EPSILON_UNIT).normalize())

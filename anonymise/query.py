@@ -31,8 +31,8 @@ from marshmallow import (
 )
 
 from anonymise.measures.registry import MEASURES
-from anonymise.privacy_loss import MICRO
 from anonymise.query_values import Filter, Measure, Query, allowed_keys
+from policies.budget import EPSILON_UNIT
 from policies.catalog import Catalog, DatasetSpec
 
 __all__ = ["Filter", "Measure", "Query", "QuerySchema", "allowed_keys"]
@@ -162,7 +162,7 @@ def _check_budget(data: dict[str, Any], problems: dict[str, list[str]]) -> None:
         problems.setdefault("epsilon", []).append(
             "give either an epsilon or target accuracies, not both"
         )
-    if epsilon is not None and epsilon % MICRO:
+    if epsilon is not None and epsilon % EPSILON_UNIT:
         problems.setdefault("epsilon", []).append("must be a multiple of 0.000001")
     gaussian = data.get("mechanism") == "gaussian"
     if gaussian and data.get("delta") is None:

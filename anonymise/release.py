@@ -26,10 +26,11 @@ from anonymise.measures.base import VALUE, Component, Output
 from anonymise.measures.registry import kind_of
 from anonymise.planning import TotalBudget, calibrate, field_range, total_budget
 from anonymise.preparation import prepare
-from anonymise.privacy_loss import ceil_micro, exceeds, rho_to_epsilon
+from anonymise.privacy_loss import exceeds, rho_to_epsilon
 from anonymise.query import Query
 from anonymise.result import Cell, Noise, Release, Truncation
 from anonymise.sensitivity import ContributionBounds
+from policies.budget import Epsilon, Rho, ceil_units
 from policies.catalog import Catalog, DatasetSpec
 
 
@@ -126,17 +127,17 @@ def release(
     )
 
 
-def _spent(query: Query, loss: float, budget: TotalBudget) -> tuple[Decimal, Decimal | None]:
+def _spent(query: Query, loss: float, budget: TotalBudget) -> tuple[Epsilon, Rho | None]:
     """The loss to report, after checking it against the reservation (or refusing)."""
     epsilon, rho = budget.epsilon, budget.rho
-    if rho is None:
+    if rho is None or query.delta is None:
         if exceeds(loss, epsilon):
             raise PrivacyCheckFailed("the measurement's privacy loss exceeds the reserved epsilon")
-        return ceil_micro(loss), None
+        return Epsilon(ceil_units(loss)), None
     if exceeds(loss, rho):
         raise PrivacyCheckFailed("the measurement's zCDP loss exceeds the reserved budget")
-    spent_rho = Decimal(loss)
-    spent = rho_to_epsilon(spent_rho, query.delta)  # type: ignore[arg-type]
+    spent_rho = Rho(Decimal(loss))
+    spent = rho_to_epsilon(spent_rho, query.delta)
     if spent > epsilon:
         raise PrivacyCheckFailed("the converted (epsilon, delta) exceeds the reservation")
     return spent, spent_rho
