@@ -47,7 +47,8 @@ class PrivacyCheckFailed(RuntimeError):
 
 def privacy_unit() -> tuple[Any, Any]:
     """(metric, d_in): all records of one citizen, identified by ``citizen_id``."""
-    return dp.unit_of(contributions=[dp.polars.Bound(per_group=1)], identifier=CITIZEN)
+    metric, d_in = dp.unit_of(contributions=[dp.polars.Bound(per_group=1)], identifier=CITIZEN)
+    return metric, d_in
 
 
 def output_measure(mechanism: str) -> Any:
@@ -171,4 +172,5 @@ def composed_loss(measurements: Sequence[Any]) -> float:
 
 def invoke(measurement: Any, frame: pl.DataFrame) -> pl.DataFrame:
     """Run one measurement on the prepared frame and collect its release."""
-    return measurement(frame.lazy()).collect()
+    released: pl.DataFrame = measurement(frame.lazy()).collect()
+    return released

@@ -227,7 +227,7 @@ def _targets(query: Query, target: float | Mapping[str, float] | None) -> dict[s
         }
     if not found:
         raise UnreachableAccuracy("no measure has a target accuracy")
-    return found  # type: ignore[return-value]
+    return found
 
 
 def epsilon_for_accuracy(

@@ -247,7 +247,7 @@ def _filter_problems(
         return [("between", f"category field {name!r} takes 'in', not 'between'")]
     if low not in keys or high not in keys or isinstance(low, bool) or isinstance(high, bool):
         return [("between", f"both ends must be in the public domain of {name!r}")]
-    if keys.index(low) > keys.index(high):  # type: ignore[arg-type]
+    if keys.index(low) > keys.index(high):
         return [("between", "the first end is after the second")]
     return []
 

@@ -111,7 +111,7 @@ def _complete(data: Any) -> bool:
 def _label(entry: Any, index: int) -> str:
     """The policy's id if it has a usable one, otherwise its position in the file."""
     if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
-        return entry["id"]
+        return str(entry["id"])
     return f"#{index + 1}"
 
 

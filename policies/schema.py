@@ -42,7 +42,7 @@ from policies.periods import PERIOD_PATTERN
 IDENTIFIER = r"^[a-z][a-z0-9_\-]{0,62}$"
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[Decimal]):
     """An exact, non-negative privacy amount on a unit grid (see :func:`budget.exact`)."""
 
     def __init__(self, unit: Decimal = EPSILON_UNIT, positive: bool = True, **kwargs: Any) -> None:
@@ -63,7 +63,7 @@ class Amount(fields.Field):
         return None if value is None else text(value)
 
 
-class UtcTime(fields.Field):
+class UtcTime(fields.Field[datetime]):
     """A date (midnight UTC) or a timezone-aware date-time, normalised to UTC."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
@@ -89,7 +89,7 @@ def _unique(values: list[Any]) -> None:
         raise ValidationError("lists an entry twice")
 
 
-def _names(**kwargs: Any) -> fields.List:
+def _names(**kwargs: Any) -> fields.List[str]:
     return fields.List(
         fields.String(validate=validate.Regexp(IDENTIFIER)), validate=_unique, **kwargs
     )

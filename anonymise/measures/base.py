@@ -20,9 +20,10 @@ each :class:`Component` carries the kind that aggregates it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
 from typing import Any, ClassVar
 
@@ -82,7 +83,7 @@ class Component:
     share: float
     sensitivity: float
     distribution: str
-    aggregation: MeasureKind = field(compare=False, repr=False)
+    aggregation: MeasureKind = dataclasses.field(compare=False, repr=False)
     bins: tuple[float, ...] = ()
     candidates: tuple[float, ...] = ()
 
@@ -223,7 +224,8 @@ class MeasureKind:
         self, component: Component, scale: float, integer: bool, low: float, high: float
     ) -> pl.Expr:
         """The OpenDP aggregation of one component, noised at ``scale``."""
-        return dp.len(scale=scale, signed=True).alias(VALUE)
+        expr: pl.Expr = dp.len(scale=scale, signed=True).alias(VALUE)
+        return expr
 
     # -- accuracy -------------------------------------------------------------------
 

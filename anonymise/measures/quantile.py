@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -63,7 +63,7 @@ class Quantile(MeasureKind):
     name = "quantile"
     label = "Quantiles"
     role = "quantile"
-    parameters = ("quantiles",)
+    parameters: ClassVar[tuple[str, ...]] = ("quantiles",)
     rank_accuracy = True
     zcdp_factor = 8.0
 
@@ -106,8 +106,9 @@ class Quantile(MeasureKind):
         candidates: list[Any] = list(component.candidates)
         if integer:
             candidates = [int(c) for c in candidates]
-        column = pl.col(component.field or "")
-        return column.dp.quantile(component.level, candidates, scale=scale).alias(VALUE)
+        column: Any = pl.col(component.field or "")  # OpenDP adds the ``dp`` namespace
+        expr: pl.Expr = column.dp.quantile(component.level, candidates, scale=scale)
+        return expr.alias(VALUE)
 
     def component_accuracy(self, component: Component, scale: float, alpha: float) -> Accuracy:
         denominator = quantile_denominator(component.level or 0.5)
@@ -127,7 +128,7 @@ class Quantile(MeasureKind):
         low: float,
         high: float,
     ) -> list[Cell]:
-        cells = []
+        cells: list[Cell] = []
         for out in outputs:
             comp = out.component
             rank = self.component_accuracy(comp, out.scale, self.alpha).rank_error

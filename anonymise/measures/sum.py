@@ -8,6 +8,8 @@ declared maximum row count.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from anonymise.measures.base import VALUE, Component, MeasureKind, Output, additive_cells
@@ -40,8 +42,9 @@ class Sum(MeasureKind):
         self, component: Component, scale: float, integer: bool, low: float, high: float
     ) -> pl.Expr:
         bounds = (int(low), int(high)) if integer else (low, high)
-        column = pl.col(component.field or "")
-        return column.dp.sum(bounds, scale=scale).alias(VALUE)
+        column: Any = pl.col(component.field or "")  # OpenDP adds the ``dp`` namespace
+        expr: pl.Expr = column.dp.sum(bounds, scale=scale).alias(VALUE)
+        return expr
 
     def cells(
         self,
