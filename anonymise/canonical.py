@@ -6,7 +6,7 @@ filters by field name, filter values sorted and de-duplicated, numbers in one
 notation. The platform keys stored releases by :func:`query_hash`, so asking the
 same thing twice cannot be used to average the noise away.
 
->>> from anonymise.query import Measure, Query
+>>> from anonymise.query_values import Measure, Query
 >>> a = Query("trips", "p", (Measure("median", "m", "duration_min"),), ("mode", "district"))
 >>> b = Query("trips", "p", (Measure("quantile", "m", "duration_min", quantiles=(0.5,)),),
 ...           ("district", "mode"))
@@ -22,12 +22,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from anonymise.query import Filter, Measure, Query
+from anonymise.measures.registry import kind_of
+from anonymise.query_values import Filter, Measure, Query
 
 
 def _measure(measure: Measure) -> Measure:
-    if measure.kind == "median":
-        measure = replace(measure, kind="quantile", quantiles=(0.5,))
+    measure = kind_of(measure).normal_form(measure)
     return replace(
         measure,
         bins=tuple(float(b) for b in measure.bins),

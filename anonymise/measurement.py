@@ -31,13 +31,12 @@ from typing import Any
 import opendp.prelude as dp
 import polars as pl
 
-from anonymise.components import Component
+from anonymise.measures.base import Component
 from anonymise.sensitivity import ContributionBounds
 
 dp.enable_features("contrib")
 
 CITIZEN = "citizen_id"
-VALUE = "value"
 DEFAULT_MAX_ROWS = 10_000_000
 RECALIBRATIONS = 4
 
@@ -48,7 +47,8 @@ class PrivacyCheckFailed(RuntimeError):
 
 def privacy_unit() -> tuple[Any, Any]:
     """(metric, d_in): all records of one citizen, identified by ``citizen_id``."""
-    return dp.unit_of(contributions=[dp.polars.Bound(per_group=1)], identifier=CITIZEN)
+    metric, d_in = dp.unit_of(contributions=[dp.polars.Bound(per_group=1)], identifier=CITIZEN)
+    return metric, d_in
 
 
 def output_measure(mechanism: str) -> Any:
@@ -83,22 +83,9 @@ def _truncated(
     if group_by and bounds.groups_per_citizen is not None:
         ranks = pl.struct(*group_by).rank("dense").over(CITIZEN)
         plan = plan.filter(ranks <= bounds.groups_per_citizen)
-    if component.role == "distinct":
+    if component.aggregation.one_per_group:
         plan = plan.filter(pl.int_range(pl.len()).over(CITIZEN, *component.group_by) < 1)
     return plan
-
-
-def _aggregate(
-    component: Component, scale: float, integer: bool, low: float, high: float
-) -> pl.Expr:
-    if component.role in ("count", "distinct", "histogram"):
-        return dp.len(scale=scale, signed=True).alias(VALUE)
-    column = pl.col(component.field or "")
-    if component.role == "sum":
-        bounds = (int(low), int(high)) if integer else (low, high)
-        return column.dp.sum(bounds, scale=scale).alias(VALUE)
-    candidates = [int(c) for c in component.candidates] if integer else list(component.candidates)
-    return column.dp.quantile(component.level, candidates, scale=scale).alias(VALUE)
 
 
 def lazy_plan(
@@ -112,7 +99,7 @@ def lazy_plan(
     """The Polars plan of one component (no data; OpenDP reads its structure)."""
     plan = _truncated(pl.LazyFrame(schema=schema), component, bounds, query_group_by)
     integer = component.field is not None and schema.get(component.field) == pl.Int64
-    agg = _aggregate(component, scale, integer, *field_bounds)
+    agg = component.aggregation.expression(component, scale, integer, *field_bounds)
     if not component.group_by:
         return plan.select(agg)
     columns = {
@@ -128,9 +115,11 @@ def calibrated(
     mechanism: str,
     make_plan: Any,
     scale: float,
-    budget: float,
+    parameter: float,
 ) -> tuple[Any, float]:
-    """Build the measurement at ``scale`` and check OpenDP's privacy map against ``budget``.
+    """Build the measurement at ``scale`` and check OpenDP's privacy map against ``parameter``.
+
+    ``parameter`` is the epsilon (pure DP) or rho (zCDP) the measurement may use.
 
     The closed-form scale can be a hair too small where OpenDP adds float
     rounding slack (float sums); the loss is proportional to 1 / scale (or its
@@ -142,9 +131,9 @@ def calibrated(
             domain, metric, output_measure(mechanism), make_plan(scale)
         )
         loss = measurement.map(d_in)
-        if loss <= budget:
+        if loss <= parameter:
             return measurement, scale
-        ratio = loss / budget
+        ratio = loss / parameter
         scale *= (ratio if mechanism == "laplace" else ratio**0.5) * (1 + 1e-12)
     raise PrivacyCheckFailed("could not bring the measurement within its budget")
 
@@ -155,17 +144,19 @@ def build(
     bounds: ContributionBounds,
     query_group_by: Sequence[str],
     mechanism: str,
-    budget: float,
+    parameter: float,
     field_bounds: tuple[float, float],
     max_rows: int,
 ) -> tuple[Any, float]:
-    """A fresh, checked measurement of ``component`` within ``budget``, and its scale."""
+    """A fresh, checked measurement of ``component`` within ``parameter``, and its scale."""
 
     def make_plan(scale: float) -> pl.LazyFrame:
         return lazy_plan(component, schema, bounds, query_group_by, scale, field_bounds)
 
     domain = input_domain(schema, max_rows)
-    return calibrated(domain, mechanism, make_plan, component.scale(budget, mechanism), budget)
+    return calibrated(
+        domain, mechanism, make_plan, component.scale(parameter, mechanism), parameter
+    )
 
 
 def composed_loss(measurements: Sequence[Any]) -> float:
@@ -181,4 +172,5 @@ def composed_loss(measurements: Sequence[Any]) -> float:
 
 def invoke(measurement: Any, frame: pl.DataFrame) -> pl.DataFrame:
     """Run one measurement on the prepared frame and collect its release."""
-    return measurement(frame.lazy()).collect()
+    released: pl.DataFrame = measurement(frame.lazy()).collect()
+    return released

@@ -24,19 +24,15 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from anonymise.accuracy import (
-    ALPHA,
-    NOISE_DISTRIBUTIONS,
-    half_width,
-    planned_mean_half_width,
-    quantile_rank_error,
-)
-from anonymise.components import Component, components
+from anonymise.components import components
 from anonymise.measurement import DEFAULT_MAX_ROWS, build
+from anonymise.measures.base import Accuracy, Component
+from anonymise.measures.registry import MEASURES, kind_of
 from anonymise.preparation import prepared_schema
-from anonymise.privacy_loss import epsilon_to_rho, from_micro, to_micro
-from anonymise.query import MAX_EPSILON, Measure, Query
-from anonymise.sensitivity import ContributionBounds, quantile_denominator
+from anonymise.privacy_loss import epsilon_to_rho
+from anonymise.query import MAX_EPSILON, Query
+from anonymise.sensitivity import ContributionBounds
+from policies.budget import EPSILON_UNIT, Epsilon, Rho, from_units, to_units
 from policies.catalog import Catalog, DatasetSpec
 
 
@@ -46,7 +42,10 @@ class UnreachableAccuracy(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ComponentPlan:
-    """Scale and accuracy of one noisy component (``budget`` is epsilon or rho)."""
+    """Scale and accuracy of one noisy component.
+
+    ``budget`` is its privacy parameter: epsilon under pure DP, rho under zCDP.
+    """
 
     role: str
     level: float | None
@@ -85,53 +84,44 @@ class Plan:
         return out
 
 
-def total_budget(query: Query, epsilon: Decimal) -> tuple[float, Decimal | None]:
+@dataclass(frozen=True, slots=True)
+class TotalBudget:
+    """What a query may spend: ``epsilon``, and under zCDP the ``rho`` that fits in it.
+
+    ``parameter`` is what the components split: epsilon (pure DP) or rho (zCDP).
+    """
+
+    epsilon: Epsilon
+    rho: Rho | None
+
+    @property
+    def parameter(self) -> float:
+        return float(self.epsilon if self.rho is None else self.rho)
+
+
+def total_budget(query: Query, epsilon: Decimal) -> TotalBudget:
     """The budget to split: epsilon (pure DP) or the rho that fits in (epsilon, delta)."""
     if query.mechanism == "laplace":
-        return float(epsilon), None
-    rho = epsilon_to_rho(epsilon, query.delta)  # type: ignore[arg-type]
-    return float(rho), rho
-
-
-def component_alpha(measure: Measure) -> float:
-    """A mean's two parts are each taken at alpha/2 (union bound), others at alpha."""
-    return ALPHA / 2 if measure.kind == "mean" else ALPHA
+        return TotalBudget(Epsilon(epsilon), None)
+    if query.delta is None:
+        raise ValueError("the gaussian mechanism needs a delta")
+    return TotalBudget(Epsilon(epsilon), epsilon_to_rho(Epsilon(epsilon), query.delta))
 
 
 def plan_component(
-    component: Component, scale: float, budget: float, alpha: float
+    component: Component, scale: float, parameter: float, alpha: float
 ) -> ComponentPlan:
-    """The accuracy a component has at ``scale``."""
-    hw = rank = None
-    if component.distribution in NOISE_DISTRIBUTIONS:
-        hw = half_width(component.distribution, scale, alpha)
-    elif component.level is not None:
-        denominator = quantile_denominator(component.level)
-        rank = quantile_rank_error(scale, len(component.candidates), denominator, alpha)
+    """The accuracy a component has at ``scale`` (``parameter``: its epsilon or rho)."""
+    accuracy = component.aggregation.component_accuracy(component, scale, alpha)
     return ComponentPlan(
-        component.role, component.level, component.distribution, budget, scale, hw, rank
+        component.role,
+        component.level,
+        component.distribution,
+        parameter,
+        scale,
+        accuracy.half_width,
+        accuracy.rank_error,
     )
-
-
-def measure_plan(
-    measure: Measure, parts: list[ComponentPlan], low: float, high: float
-) -> MeasurePlan:
-    """Combine a measure's component plans into its expected accuracy."""
-    hw: float | None = parts[0].half_width
-    rank: float | None = None
-    if measure.kind == "mean":
-        hw = None
-        if measure.expected_records is not None:
-            hw = planned_mean_half_width(
-                parts[0].half_width or 0.0,
-                parts[1].half_width or 0.0,
-                measure.expected_records,
-                low,
-                high,
-            )
-    elif measure.kind in ("quantile", "median"):
-        rank = max(p.rank_error or 0.0 for p in parts)
-    return MeasurePlan(measure.name, measure.kind, hw, rank, tuple(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +131,12 @@ class Calibrated:
     component: Component
     measurement: Any
     scale: float
-    budget: float
+    parameter: float  # epsilon (pure DP) or rho (zCDP) it may use
 
 
 def calibrate(
     query: Query,
-    epsilon: Decimal,
+    budget: TotalBudget,
     catalog: Catalog,
     bounds: ContributionBounds,
     max_rows: int = DEFAULT_MAX_ROWS,
@@ -157,16 +147,15 @@ def calibrate(
     schema, which the catalog determines.
     """
     dataset = catalog.datasets[query.dataset]
-    total, _ = total_budget(query, epsilon)
     schema = prepared_schema(query, dataset)
     out = []
     for comp in components(query, dataset, bounds):
-        budget = total * comp.share
+        parameter = budget.parameter * comp.share
         limits = field_range(dataset, comp.field)
         measurement, scale = build(
-            comp, schema, bounds, query.group_by, query.mechanism, budget, limits, max_rows
+            comp, schema, bounds, query.group_by, query.mechanism, parameter, limits, max_rows
         )
-        out.append(Calibrated(comp, measurement, scale, budget))
+        out.append(Calibrated(comp, measurement, scale, parameter))
     return out
 
 
@@ -196,28 +185,35 @@ def plan(
     """
     dataset = catalog.datasets[query.dataset]
     bounds = bounds or ContributionBounds.for_dataset(dataset)
+    budget = total_budget(query, epsilon)
     if exact:
         scaled = [
-            (c.component, c.scale, c.budget)
-            for c in calibrate(query, epsilon, catalog, bounds, max_rows)
+            (c.component, c.scale, c.parameter)
+            for c in calibrate(query, budget, catalog, bounds, max_rows)
         ]
     else:
-        total, _ = total_budget(query, epsilon)
+        total = budget.parameter
         scaled = [
             (c, c.scale(total * c.share, query.mechanism), total * c.share)
             for c in components(query, dataset, bounds)
         ]
     measures = []
     for measure in query.measures:
-        alpha = component_alpha(measure)
+        kind = kind_of(measure)
         parts = [
-            plan_component(c, scale, budget, alpha)
-            for c, scale, budget in scaled
+            plan_component(c, scale, parameter, kind.alpha)
+            for c, scale, parameter in scaled
             if c.measure == measure.name
         ]
-        measures.append(measure_plan(measure, parts, *field_range(dataset, measure.field)))
-    _, rho = total_budget(query, epsilon)
-    return Plan(query.mechanism, epsilon, query.delta, rho, bounds, tuple(measures))
+        low, high = field_range(dataset, measure.field)
+        accuracies = [Accuracy(p.half_width, p.rank_error) for p in parts]
+        accuracy = kind.planned_accuracy(measure, accuracies, low, high)
+        measures.append(
+            MeasurePlan(
+                measure.name, measure.kind, accuracy.half_width, accuracy.rank_error, tuple(parts)
+            )
+        )
+    return Plan(query.mechanism, epsilon, query.delta, budget.rho, bounds, tuple(measures))
 
 
 def _targets(query: Query, target: float | Mapping[str, float] | None) -> dict[str, float]:
@@ -227,11 +223,11 @@ def _targets(query: Query, target: float | Mapping[str, float] | None) -> dict[s
         found = dict(target)
     else:
         found = {
-            m.name: float(target) for m in query.measures if m.kind not in ("quantile", "median")
+            m.name: float(target) for m in query.measures if not MEASURES[m.kind].rank_accuracy
         }
     if not found:
         raise UnreachableAccuracy("no measure has a target accuracy")
-    return found  # type: ignore[return-value]
+    return found
 
 
 def epsilon_for_accuracy(
@@ -257,13 +253,13 @@ def epsilon_for_accuracy(
         raise UnreachableAccuracy(f"unknown measure(s) {', '.join(unknown)}")
 
     def meets(units: int, exact: bool) -> bool:
-        planned = plan(query, from_micro(units), catalog, bounds, max_rows=max_rows, exact=exact)
+        planned = plan(query, _epsilon(units), catalog, bounds, max_rows=max_rows, exact=exact)
         for m in planned.measures:
             if m.name in targets and (m.half_width is None or m.half_width > targets[m.name]):
                 return False
         return True
 
-    low, high = 0, to_micro(MAX_EPSILON)
+    low, high = 0, to_units(MAX_EPSILON, EPSILON_UNIT)
     if not meets(high, exact=False):
         raise UnreachableAccuracy(f"the target accuracy needs more than epsilon {MAX_EPSILON}")
     while high - low > 1:
@@ -275,7 +271,7 @@ def epsilon_for_accuracy(
     # The closed form is optimistic, so ``low`` also fails exactly: step up, then bisect.
     while not meets(high, exact=True):
         low, high = high, high + max(1, high // 1000)
-        if high > to_micro(MAX_EPSILON):
+        if high > to_units(MAX_EPSILON, EPSILON_UNIT):
             raise UnreachableAccuracy(f"the target accuracy needs more than epsilon {MAX_EPSILON}")
     while high - low > 1:
         middle = (low + high) // 2
@@ -283,4 +279,8 @@ def epsilon_for_accuracy(
             high = middle
         else:
             low = middle
-    return from_micro(high)
+    return _epsilon(high)
+
+
+def _epsilon(units: int) -> Epsilon:
+    return Epsilon(from_units(units, EPSILON_UNIT).normalize())

@@ -9,7 +9,7 @@ OpenDP measurement that follows) is preserved. No noise, no aggregation.
   declares (strings for categories and months, floats, 64-bit integers);
 - apply the query's filters on public fields (before truncation, so bounding
   keeps relevant records);
-- label each value with its histogram bin (values clamped to the outer edges);
+- add the columns each measure kind derives per record (a histogram's bin label);
 - when a policy bounds the number of groups per citizen, choose which k groups
   each citizen keeps by a per-citizen random order: rank the citizen's groups by
   a hash of (citizen, group key) salted afresh for every release. Unlike
@@ -28,9 +28,9 @@ import secrets
 
 import polars as pl
 
-from anonymise.components import bin_column, bin_labels
 from anonymise.measurement import CITIZEN
-from anonymise.query import Filter, Query
+from anonymise.measures.registry import kind_of
+from anonymise.query_values import Filter, Query
 from anonymise.sensitivity import ContributionBounds
 from policies.catalog import DatasetSpec
 
@@ -66,18 +66,10 @@ def filtered(frame: pl.DataFrame, filters: tuple[Filter, ...]) -> pl.DataFrame:
     return frame
 
 
-def with_bins(frame: pl.DataFrame, query: Query) -> pl.DataFrame:
-    """Add a bin-label column per histogram measure."""
+def with_derived(frame: pl.DataFrame, query: Query) -> pl.DataFrame:
+    """Add the per-record columns each measure's kind derives."""
     for measure in query.measures:
-        if measure.kind != "histogram" or measure.field is None:
-            continue
-        edges = measure.bins
-        clamped = pl.col(measure.field).cast(pl.Float64).clip(edges[0], edges[-1])
-        labels = bin_labels(edges)
-        label = pl.lit(labels[-1])
-        for edge, text in reversed(list(zip(edges[1:-1], labels[:-1], strict=True))):
-            label = pl.when(clamped < edge).then(pl.lit(text)).otherwise(label)
-        frame = frame.with_columns(label.alias(bin_column(measure.name)))
+        frame = kind_of(measure).derive(frame, measure)
     return frame
 
 
@@ -99,8 +91,7 @@ def prepared_schema(query: Query, dataset: DatasetSpec) -> pl.Schema:
     for name in used_fields(query):
         columns[name] = _DTYPES[dataset.fields[name].type]()
     for m in query.measures:
-        if m.kind == "histogram":
-            columns[bin_column(m.name)] = pl.String()
+        columns.update(kind_of(m).derived_columns(m))
     return pl.Schema(columns)
 
 
@@ -109,5 +100,5 @@ def prepare(
 ) -> pl.DataFrame:
     """The frame an OpenDP measurement of ``query`` runs on."""
     frame = filtered(selected(frame, query, dataset), query.filters)
-    frame = with_group_choice(with_bins(frame, query), query, bounds)
+    frame = with_group_choice(with_derived(frame, query), query, bounds)
     return frame.select(list(prepared_schema(query, dataset)))

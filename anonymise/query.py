@@ -17,10 +17,7 @@ checks every field against it and names the offending field in each message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
-from itertools import pairwise
 from typing import Any
 
 from marshmallow import (
@@ -33,62 +30,26 @@ from marshmallow import (
     validates_schema,
 )
 
-from anonymise.privacy_loss import MICRO
-from policies.catalog import Catalog, DatasetSpec, FieldSpec
+from anonymise.measures.registry import MEASURES
+from anonymise.query_values import Filter, Measure, Query, allowed_keys
+from policies.budget import EPSILON_UNIT
+from policies.catalog import Catalog, DatasetSpec
+
+__all__ = ["Filter", "Measure", "Query", "QuerySchema", "allowed_keys"]
 
 NAME = r"^[a-z][a-z0-9_]{0,62}$"
-COUNTS = ("count", "distinct_citizens")
-NUMERIC = ("sum", "mean", "histogram", "quantile", "median")
-KINDS = COUNTS + NUMERIC
 MECHANISMS = ("laplace", "gaussian")
-QUANTILE_GRID = 64  # quantile levels are multiples of 1/64 (see anonymise.sensitivity)
+PARAMETERS = ("bins", "quantiles")  # measure keys only some kinds take
 MAX_EPSILON = Decimal(10)
 MAX_DELTA = Decimal("1e-3")
 MAX_GROUPS = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Measure:
-    """One statistic; ``quantiles`` holds the levels of a quantile (median: 0.5)."""
-
-    kind: str
-    name: str
-    field: str | None = None
-    bins: tuple[float, ...] = ()
-    quantiles: tuple[float, ...] = ()
-    weight: int = 1
-    target_half_width: float | None = None
-    expected_records: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """Keep records whose public ``field`` is in ``values`` or ``between`` two bounds."""
-
-    field: str
-    values: tuple[str | int, ...] = ()
-    between: tuple[str | int, str | int] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A validated query; ``delta`` is set only for the Gaussian (zCDP) mechanism."""
-
-    dataset: str
-    purpose: str
-    measures: tuple[Measure, ...]
-    group_by: tuple[str, ...] = ()
-    filters: tuple[Filter, ...] = ()
-    epsilon: Decimal | None = None
-    mechanism: str = "laplace"
-    delta: Decimal | None = None
 
 
 class _MeasureSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(list(MEASURES)))
     name = fields.String(required=True, validate=validate.Regexp(NAME))
     field = fields.String(load_default=None)
     bins = fields.List(fields.Float(allow_nan=False), load_default=list)
@@ -201,7 +162,7 @@ def _check_budget(data: dict[str, Any], problems: dict[str, list[str]]) -> None:
         problems.setdefault("epsilon", []).append(
             "give either an epsilon or target accuracies, not both"
         )
-    if epsilon is not None and epsilon % MICRO:
+    if epsilon is not None and epsilon % EPSILON_UNIT:
         problems.setdefault("epsilon", []).append("must be a multiple of 0.000001")
     gaussian = data.get("mechanism") == "gaussian"
     if gaussian and data.get("delta") is None:
@@ -246,54 +207,24 @@ def _unknown(name: str, dataset: DatasetSpec) -> str:
 
 
 def _measure_problems(measure: dict[str, Any], dataset: DatasetSpec) -> list[tuple[str, str]]:
-    kind, name = measure["kind"], measure["field"]
+    kind, name = MEASURES[measure["kind"]], measure["field"]
     out: list[tuple[str, str]] = []
-    if kind in COUNTS:
+    if not kind.takes_field:
         if name is not None:
-            out.append(("field", f"a {kind} measure takes no field"))
+            out.append(("field", f"a {kind.name} measure takes no field"))
     elif name is None:
-        out.append(("field", f"a {kind} measure needs a numeric field"))
+        out.append(("field", f"a {kind.name} measure needs a numeric field"))
     elif name not in dataset.fields:
         out.append(("field", _unknown(name, dataset)))
     elif dataset.fields[name].type not in ("integer", "number"):
         out.append(("field", f"field {name!r} is not numeric"))
-    if measure["bins"] and kind != "histogram":
-        out.append(("bins", "only a histogram takes bins"))
-    if measure["quantiles"] and kind != "quantile":
-        out.append(("quantiles", "only a quantile measure takes quantiles"))
-    if out or kind in COUNTS:
+    for key in PARAMETERS:
+        if measure[key] and key not in kind.parameters:
+            owners = " or ".join(k.name for k in MEASURES.values() if key in k.parameters)
+            out.append((key, f"only a {owners} measure takes {key}"))
+    if out or not kind.takes_field:
         return out
-    spec = dataset.fields[name]
-    if kind == "histogram":
-        out.extend(("bins", m) for m in _bin_problems(measure["bins"], spec))
-    if kind == "quantile":
-        out.extend(("quantiles", m) for m in _quantile_problems(measure["quantiles"]))
-    if kind in ("quantile", "median") and measure["target_half_width"] is not None:
-        out.append(("target_half_width", "a quantile's accuracy is a rank error; give epsilon"))
-    if kind == "mean" and measure["target_half_width"] and not measure["expected_records"]:
-        out.append(("expected_records", "a mean's target accuracy needs expected_records"))
-    return out
-
-
-def _bin_problems(bins: list[float], spec: FieldSpec) -> list[str]:
-    if not 2 <= len(bins) <= 101:
-        return ["give between 2 and 101 bin edges"]
-    if any(a >= b for a, b in pairwise(bins)):
-        return ["bin edges must increase strictly"]
-    if bins[0] < spec.low or bins[-1] > spec.high:  # type: ignore[operator]
-        return [f"bin edges must lie within the field's bounds [{spec.low}, {spec.high}]"]
-    return []
-
-
-def _quantile_problems(levels: list[float]) -> list[str]:
-    if not 1 <= len(levels) <= 9:
-        return ["give between 1 and 9 quantile levels"]
-    if len(set(levels)) != len(levels):
-        return ["quantile levels must be distinct"]
-    for level in levels:
-        if not 0 < level < 1 or (Fraction(level) * QUANTILE_GRID).denominator != 1:
-            return [f"{level} is not a multiple of 1/{QUANTILE_GRID} strictly between 0 and 1"]
-    return []
+    return kind.problems(measure, dataset.fields[name])
 
 
 def _filter_problems(
@@ -316,7 +247,7 @@ def _filter_problems(
         return [("between", f"category field {name!r} takes 'in', not 'between'")]
     if low not in keys or high not in keys or isinstance(low, bool) or isinstance(high, bool):
         return [("between", f"both ends must be in the public domain of {name!r}")]
-    if keys.index(low) > keys.index(high):  # type: ignore[arg-type]
+    if keys.index(low) > keys.index(high):
         return [("between", "the first end is after the second")]
     return []
 
@@ -327,20 +258,3 @@ def _group_count(data: dict[str, Any], dataset: DatasetSpec) -> int:
     for name in data["group_by"]:
         total *= len(allowed_keys(dataset.fields[name], filters))
     return total
-
-
-def allowed_keys(spec: FieldSpec, filters: tuple[Filter, ...]) -> tuple[str | int, ...]:
-    """The public keys of a field left after the filters, in domain order.
-
-    These are released whether or not any record has them, so they reveal nothing.
-    """
-    keys: tuple[str | int, ...] = spec.public_keys()
-    for flt in filters:
-        if flt.field != spec.name:
-            continue
-        if flt.between is not None:
-            first, last = keys.index(flt.between[0]), keys.index(flt.between[1])
-            keys = keys[first : last + 1]
-        else:
-            keys = tuple(k for k in keys if k in flt.values)
-    return keys

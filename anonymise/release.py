@@ -15,36 +15,27 @@ for the operator's eyes only, since it may quote values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
-from anonymise.accuracy import half_width, mean_interval
 from anonymise.canonical import as_dict, query_hash
-from anonymise.components import Component
-from anonymise.measurement import DEFAULT_MAX_ROWS, VALUE, PrivacyCheckFailed, composed_loss, invoke
-from anonymise.planning import calibrate, component_alpha, field_range, plan_component, total_budget
+from anonymise.measurement import DEFAULT_MAX_ROWS, PrivacyCheckFailed, composed_loss, invoke
+from anonymise.measures.base import VALUE, Component, Output
+from anonymise.measures.registry import kind_of
+from anonymise.planning import TotalBudget, calibrate, field_range, total_budget
 from anonymise.preparation import prepare
-from anonymise.privacy_loss import ceil_micro, exceeds, rho_to_epsilon
-from anonymise.query import Measure, Query
+from anonymise.privacy_loss import exceeds, rho_to_epsilon
+from anonymise.query import Query
 from anonymise.result import Cell, Noise, Release, Truncation
 from anonymise.sensitivity import ContributionBounds
+from policies.budget import Epsilon, Rho, ceil_units
 from policies.catalog import Catalog, DatasetSpec
 
 
 class ReleaseFailed(RuntimeError):
     """The release could not be computed; the message never carries data."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Output:
-    """One component's released values (in key order) and the scale it used."""
-
-    component: Component
-    values: list[Any]
-    scale: float
 
 
 def _values(component: Component, output: pl.DataFrame) -> list[Any]:
@@ -60,93 +51,12 @@ def _values(component: Component, output: pl.DataFrame) -> list[Any]:
     return values
 
 
-def _keys(component: Component) -> tuple[tuple[Any, ...], ...]:
-    return component.keys if component.group_by else ((),)
-
-
-def _additive_cells(
-    measure: Measure, out: _Output, group_by: tuple[str, ...], low: float
-) -> list[Cell]:
-    comp = out.component
-    hw = half_width(comp.distribution, out.scale, component_alpha(measure))
-    nonnegative = comp.role != "sum" or low >= 0
-    cells = []
-    for key, raw in zip(_keys(comp), out.values, strict=True):
-        value = max(raw, 0) if nonnegative else raw
-        cells.append(
-            Cell(
-                measure=measure.name,
-                kind=measure.kind,
-                group=dict(zip(group_by, key, strict=False)),
-                value=value,
-                half_width=hw,
-                lower=max(value - hw, 0) if nonnegative else value - hw,
-                upper=value + hw,
-                bin=key[-1] if comp.role == "histogram" else None,
-            )
-        )
-    return cells
-
-
-def _mean_cells(
-    measure: Measure,
-    sums: _Output,
-    counts: _Output,
-    group_by: tuple[str, ...],
-    low: float,
-    high: float,
-) -> list[Cell]:
-    alpha = component_alpha(measure)
-    sum_hw = half_width(sums.component.distribution, sums.scale, alpha)
-    count_hw = half_width(counts.component.distribution, counts.scale, alpha)
-    cells = []
-    for key, s, n in zip(_keys(sums.component), sums.values, counts.values, strict=True):
-        value, lower, upper = mean_interval(float(s), sum_hw, float(n), count_hw, low, high)
-        cells.append(
-            Cell(
-                measure=measure.name,
-                kind=measure.kind,
-                group=dict(zip(group_by, key, strict=True)),
-                value=value,
-                half_width=max(value - lower, upper - value),
-                lower=lower,
-                upper=upper,
-            )
-        )
-    return cells
-
-
-def _quantile_cells(measure: Measure, out: _Output, group_by: tuple[str, ...]) -> list[Cell]:
-    comp = out.component
-    rank = plan_component(comp, out.scale, 0.0, component_alpha(measure)).rank_error
-    return [
-        Cell(
-            measure=measure.name,
-            kind=measure.kind,
-            group=dict(zip(group_by, key, strict=True)),
-            value=float(raw),
-            half_width=None,
-            lower=None,
-            upper=None,
-            quantile=comp.level,
-            rank_error=rank,
-        )
-        for key, raw in zip(_keys(comp), out.values, strict=True)
-    ]
-
-
-def _cells(query: Query, dataset: DatasetSpec, outputs: list[_Output]) -> list[Cell]:
+def _cells(query: Query, dataset: DatasetSpec, outputs: list[Output]) -> list[Cell]:
     cells: list[Cell] = []
     for measure in query.measures:
         mine = [o for o in outputs if o.component.measure == measure.name]
         low, high = field_range(dataset, measure.field)
-        if measure.kind == "mean":
-            cells += _mean_cells(measure, mine[0], mine[1], query.group_by, low, high)
-        elif measure.kind in ("quantile", "median"):
-            for out in mine:
-                cells += _quantile_cells(measure, out, query.group_by)
-        else:
-            cells += _additive_cells(measure, mine[0], query.group_by, low)
+        cells += kind_of(measure).cells(measure, mine, query.group_by, low, high)
     return cells
 
 
@@ -180,20 +90,20 @@ def release(
     """
     dataset = catalog.datasets[query.dataset]
     bounds = bounds or ContributionBounds.for_dataset(dataset)
-    _, rho = total_budget(query, epsilon)
+    budget = total_budget(query, epsilon)
     prepared = prepare(frame, query, dataset, bounds)
     if prepared.height > max_rows:
         raise ReleaseFailed("the dataset exceeds the engine's declared row limit")
-    built = calibrate(query, epsilon, catalog, bounds, max_rows)
+    built = calibrate(query, budget, catalog, bounds, max_rows)
     loss = composed_loss([c.measurement for c in built])
-    spent, spent_rho = _spent(query, loss, epsilon, rho)
+    spent, spent_rho = _spent(query, loss, budget)
     outputs = []
     for c in built:
         try:
             collected = invoke(c.measurement, prepared)
         except Exception as exc:
             raise ReleaseFailed("OpenDP could not compute the release") from exc
-        outputs.append(_Output(c.component, _values(c.component, collected), c.scale))
+        outputs.append(Output(c.component, _values(c.component, collected), c.scale))
     return Release(
         query=as_dict(query),
         query_hash=query_hash(query),
@@ -208,7 +118,7 @@ def release(
                 c.component.level,
                 c.component.distribution,
                 c.scale,
-                c.budget,
+                c.parameter,
             )
             for c in built
         ),
@@ -217,18 +127,17 @@ def release(
     )
 
 
-def _spent(
-    query: Query, loss: float, epsilon: Decimal, rho: Decimal | None
-) -> tuple[Decimal, Decimal | None]:
+def _spent(query: Query, loss: float, budget: TotalBudget) -> tuple[Epsilon, Rho | None]:
     """The loss to report, after checking it against the reservation (or refusing)."""
-    if rho is None:
+    epsilon, rho = budget.epsilon, budget.rho
+    if rho is None or query.delta is None:
         if exceeds(loss, epsilon):
             raise PrivacyCheckFailed("the measurement's privacy loss exceeds the reserved epsilon")
-        return ceil_micro(loss), None
+        return Epsilon(ceil_units(loss)), None
     if exceeds(loss, rho):
         raise PrivacyCheckFailed("the measurement's zCDP loss exceeds the reserved budget")
-    spent_rho = Decimal(loss)
-    spent = rho_to_epsilon(spent_rho, query.delta)  # type: ignore[arg-type]
+    spent_rho = Rho(Decimal(loss))
+    spent = rho_to_epsilon(spent_rho, query.delta)
     if spent > epsilon:
         raise PrivacyCheckFailed("the converted (epsilon, delta) exceeds the reservation")
     return spent, spent_rho

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from policies.budget import Epsilon, Rho
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -37,7 +39,10 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Noise:
-    """How one component was noised: its distribution, scale and budget share."""
+    """How one component was noised: its distribution, scale and budget share.
+
+    ``budget`` is the component's privacy parameter: epsilon under pure DP, rho under zCDP.
+    """
 
     measure: str
     role: str
@@ -73,9 +78,9 @@ class Release:
     query: dict[str, Any]
     query_hash: str
     mechanism: str
-    epsilon: Decimal
+    epsilon: Epsilon
     delta: Decimal | None
-    rho: Decimal | None
+    rho: Rho | None
     noise: tuple[Noise, ...]
     cells: tuple[Cell, ...]
     truncation: Truncation

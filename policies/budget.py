@@ -1,4 +1,4 @@
-"""Exact privacy-loss amounts and the remaining budgets an evaluation starts from.
+"""The one vocabulary of privacy amounts, and the remaining budgets an evaluation starts from.
 
 Epsilon and delta are :class:`~decimal.Decimal` values on fixed grids
 (``EPSILON_UNIT`` = 1e-6 and ``DELTA_UNIT`` = 1e-15), never floats, so that
@@ -6,23 +6,38 @@ Epsilon and delta are :class:`~decimal.Decimal` values on fixed grids
 budget ledger can store them as integers on every database backend
 (:func:`to_units` / :func:`from_units`). Losses compose additively (basic
 sequential composition), which is sound for pure DP and for (epsilon, delta).
+A loss a mechanism *incurs* (a float from OpenDP) is rounded up onto the grid
+(:func:`ceil_units`); amounts granted are never rounded up.
+
+:data:`Epsilon` and :data:`Rho` tell the type checker apart an epsilon (pure
+or approximate DP) from a rho (zero-concentrated DP), which are never
+interchangeable; the DP engine (:mod:`anonymise.privacy_loss`) converts one to
+the other. This module is the lower of the two packages, so both use it.
 
 >>> a = Cost(exact("0.1"), exact("0"))
 >>> a + a + a == Cost(exact("0.3"), exact("0"))
 True
 >>> to_units(exact("0.3"), EPSILON_UNIT)
 300000
+>>> ceil_units(0.30000000000000004)
+Decimal('0.300001')
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import NewType
 
 EPSILON_UNIT = Decimal("0.000001")
 DELTA_UNIT = Decimal("1e-15")
 ZERO = Decimal(0)
+
+Epsilon = NewType("Epsilon", Decimal)
+"""An epsilon: the loss of a pure-DP mechanism, or the first part of (epsilon, delta)."""
+Rho = NewType("Rho", Decimal)
+"""A rho: the loss of a zero-concentrated DP mechanism (Gaussian noise)."""
 
 
 def exact(value: object, unit: Decimal = EPSILON_UNIT) -> Decimal:
@@ -69,6 +84,14 @@ def to_units(amount: Decimal, unit: Decimal) -> int:
 def from_units(units: int, unit: Decimal) -> Decimal:
     """Inverse of :func:`to_units`."""
     return Decimal(units) * unit
+
+
+def ceil_units(value: float | Decimal, unit: Decimal = EPSILON_UNIT) -> Decimal:
+    """Round a loss up onto the ``unit`` grid (for losses a mechanism *incurs*)."""
+    amount = Decimal(value)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"a loss must be finite and non-negative, not {value!r}")
+    return amount.quantize(unit, rounding=ROUND_CEILING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,11 +243,12 @@ class _DatasetSchema(Schema):
     max_records_per_citizen = fields.Integer(required=True, validate=validate.Range(min=1))
     city_cap = fields.Nested(_CapSchema, required=True)
     time_bucket = fields.Nested(_BucketSchema)
-    fields = fields.Dict(
+    field_specs = fields.Dict(  # "fields" would shadow Schema.fields
         keys=fields.String(validate=validate.Regexp(IDENTIFIER)),
         values=fields.Nested(_FieldSchema),
         required=True,
         validate=validate.Length(min=1),
+        data_key="fields",
     )
 
 
@@ -325,7 +326,7 @@ def _build(path: Path, data: dict[str, Any]) -> Catalog:
     datasets: dict[str, DatasetSpec] = {}
     for ds_id, ds in data["datasets"].items():
         specs: dict[str, FieldSpec] = {}
-        for name, f in ds["fields"].items():
+        for name, f in ds["field_specs"].items():
             where = f"datasets.{ds_id}.fields.{name}"
             domain: tuple[str, ...] = ()
             if f["type"] == "category":

@@ -162,11 +162,11 @@ def evaluate(policy_set: PolicySet, request: Request, budgets: Budgets, now: dat
     if not results:
         failure = _no_policy(policy_set, request)
         return Decision(allowed=False, policy=None, failure=failure, **common)
-    closest, failure = max(results, key=lambda pair: CLAUSES.index(_clause(pair[1])))
+    closest, closest_failure = max(results, key=lambda pair: CLAUSES.index(_clause(pair[1])))
     return Decision(
         allowed=False,
         policy=None,
-        failure=failure,
+        failure=closest_failure,
         grant_before=budgets.grants.get(closest.id),
         city_before=budgets.city.get(closest.dataset),
         **common,

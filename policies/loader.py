@@ -25,7 +25,8 @@ from consent.purposes import Purpose
 from policies.budget import Cost, exact
 from policies.catalog import Catalog, CatalogError, read_yaml
 from policies.checks import check_policies
-from policies.model import FIELDLESS_MEASURES, DatasetCap, Policy, PolicySet
+from policies.measures import FIELDLESS_MEASURES
+from policies.model import DatasetCap, Policy, PolicySet
 from policies.periods import parse_period
 from policies.problems import PolicyError, Problem, flatten
 from policies.schema import PolicySchema
@@ -110,7 +111,7 @@ def _complete(data: Any) -> bool:
 def _label(entry: Any, index: int) -> str:
     """The policy's id if it has a usable one, otherwise its position in the file."""
     if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
-        return entry["id"]
+        return str(entry["id"])
     return f"#{index + 1}"
 
 

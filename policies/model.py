@@ -19,8 +19,6 @@ from typing import Any
 from policies.budget import Cost, text
 from policies.periods import Period, parse_period
 
-MEASURE_KINDS = ("count", "count_distinct_citizens", "sum", "mean", "histogram", "quantiles")
-FIELDLESS_MEASURES = ("count", "count_distinct_citizens")
 FILTER_OPERATORS = ("eq", "in", "between", "gte", "lte")
 ORDERED_OPERATORS = ("between", "gte", "lte")
 MECHANISMS = ("laplace", "gaussian")
@@ -31,7 +29,7 @@ CANONICAL_FORMAT = 1
 class Policy:
     """One grant. ``measures`` maps an allowed kind to its allowed fields.
 
-    Fieldless kinds (``count``, ``count_distinct_citizens``) map to ``()``;
+    Fieldless kinds (``count``, ``distinct_citizens``) map to ``()``;
     ``filters`` maps a field to its allowed operators. ``valid_until`` is
     exclusive and ``None`` means open-ended. ``source`` (the file it came from)
     is not part of the canonical form.

@@ -23,7 +23,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from policies.budget import DELTA_UNIT, ZERO, Cost, text
-from policies.model import FIELDLESS_MEASURES, FILTER_OPERATORS, MEASURE_KINDS, MECHANISMS
+from policies.measures import FIELDLESS_MEASURES, MEASURE_KINDS
+from policies.model import FILTER_OPERATORS, MECHANISMS
 from policies.schema import IDENTIFIER, Amount
 
 
@@ -84,7 +85,7 @@ class _MeasureSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=validate.OneOf(MEASURE_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(list(MEASURE_KINDS)))
     field = fields.String(load_default=None, validate=validate.Regexp(IDENTIFIER))
 
     @validates_schema

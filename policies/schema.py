@@ -35,13 +35,14 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, exact, text
+from policies.measures import MEASURE_KINDS
 from policies.model import FILTER_OPERATORS, MECHANISMS
 from policies.periods import PERIOD_PATTERN
 
 IDENTIFIER = r"^[a-z][a-z0-9_\-]{0,62}$"
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[Decimal]):
     """An exact, non-negative privacy amount on a unit grid (see :func:`budget.exact`)."""
 
     def __init__(self, unit: Decimal = EPSILON_UNIT, positive: bool = True, **kwargs: Any) -> None:
@@ -62,7 +63,7 @@ class Amount(fields.Field):
         return None if value is None else text(value)
 
 
-class UtcTime(fields.Field):
+class UtcTime(fields.Field[datetime]):
     """A date (midnight UTC) or a timezone-aware date-time, normalised to UTC."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
@@ -88,24 +89,17 @@ def _unique(values: list[Any]) -> None:
         raise ValidationError("lists an entry twice")
 
 
-def _names(**kwargs: Any) -> fields.List:
+def _names(**kwargs: Any) -> fields.List[str]:
     return fields.List(
         fields.String(validate=validate.Regexp(IDENTIFIER)), validate=_unique, **kwargs
     )
 
 
-class MeasuresSchema(Schema):
-    """Which measures are allowed: fieldless kinds by ``true``, others by field list."""
-
-    class Meta:
-        unknown = RAISE
-
-    count = fields.Boolean()
-    count_distinct_citizens = fields.Boolean()
-    sum = _names()
-    mean = _names()
-    histogram = _names()
-    quantiles = _names()
+# Which measures are allowed: fieldless kinds by ``true``, others by a list of fields.
+MeasuresSchema = Schema.from_dict(
+    {kind: _names() if field else fields.Boolean() for kind, field in MEASURE_KINDS.items()},
+    name="MeasuresSchema",
+)
 
 
 class BudgetSchema(Schema):

@@ -12,11 +12,10 @@ from typing import Any
 
 from anonymise.planning import Plan, plan
 from civicdata.db import utcnow
-from civicdata.releases import ledger
-from civicdata.releases.policy_request import bounds_for, likely_policy, policy_request
+from civicdata.releases.policy_request import bounds_for, decide, likely_policy
 from civicdata.releases.service import Parsed, ReleaseService, Requester
 from policies.budget import text
-from policies.evaluate import Decision, evaluate
+from policies.evaluate import Decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +47,13 @@ def plan_release(service: ReleaseService, requester: Requester, payload: Any) ->
     bounds = bounds_for(policy, platform.catalog.datasets[query.dataset])
     planned = plan(query, parsed.epsilon, platform.catalog, bounds)
     with platform.sessions() as session:
-        now = utcnow()
-        budgets = ledger.budgets_for(session, platform.policy_set, policies, query.dataset, now)
-    request = policy_request(query, requester.department, requester.actor, parsed.epsilon)
-    decision = evaluate(platform.policy_set, request, budgets, now)
-    return PlanOutcome(parsed, planned, decision)
+        judged = decide(
+            session,
+            platform.policy_set,
+            query,
+            requester.department,
+            requester.actor,
+            parsed.epsilon,
+            utcnow(),
+        )
+    return PlanOutcome(parsed, planned, judged.decision)

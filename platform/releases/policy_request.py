@@ -1,30 +1,27 @@
-"""From a release query to what the policy evaluator judges, and the bounds a policy sets.
+"""A release query judged by the policy set on the ledger's balances, and the bounds a policy sets.
 
-The query model (:mod:`anonymise.query`) and the policy language
-(:mod:`policies.request`) name a few things differently: a distinct-citizen
-count, quantiles and medians, and filters (``in`` with one value is ``eq``).
+Queries and policies name measures alike (:mod:`policies.measures`); only
+filters are spelt differently (``in`` with one value is the policy's ``eq``).
+:func:`decide` is the one place a query meets the policies and current budgets:
+planning, re-serving a stored release and reserving budget all call it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+
+from sqlalchemy.orm import Session
 
 from anonymise.query import Filter, Query
 from anonymise.sensitivity import ContributionBounds
+from civicdata.releases import ledger
 from policies.budget import ZERO
 from policies.catalog import DatasetSpec
+from policies.evaluate import Decision, evaluate
 from policies.model import Policy, PolicySet
 from policies.request import FilterRequest, MeasureRequest, Request
-
-POLICY_KIND = {
-    "count": "count",
-    "distinct_citizens": "count_distinct_citizens",
-    "sum": "sum",
-    "mean": "mean",
-    "histogram": "histogram",
-    "quantile": "quantiles",
-    "median": "quantiles",
-}
 
 
 def _filter(flt: Filter) -> FilterRequest:
@@ -42,7 +39,7 @@ def policy_request(query: Query, department: str, requester: str, epsilon: Decim
         client_id=requester,
         purpose=query.purpose,
         dataset=query.dataset,
-        measures=tuple(MeasureRequest(POLICY_KIND[m.kind], m.field) for m in query.measures),
+        measures=tuple(MeasureRequest(m.kind, m.field) for m in query.measures),
         epsilon=epsilon,
         group_by=query.group_by,
         filters=tuple(_filter(f) for f in query.filters),
@@ -67,3 +64,30 @@ def bounds_for(policy: Policy | None, dataset: DatasetSpec) -> ContributionBound
 def likely_policy(policies: tuple[Policy, ...], purpose: str) -> Policy | None:
     """The policy whose bounds plan a query before evaluation (first one for the purpose)."""
     return next((p for p in policies if p.purpose == purpose), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """The request as the policy set saw it, and its decision."""
+
+    request: Request
+    decision: Decision
+
+
+def decide(
+    session: Session,
+    policy_set: PolicySet,
+    query: Query,
+    department: str,
+    requester: str,
+    epsilon: Decimal,
+    now: datetime,
+) -> Judged:
+    """Evaluate ``query`` for ``department`` at ``epsilon`` on the ledger's balances at ``now``.
+
+    Takes no lock: a caller that reserves must hold the budget rows' locks first.
+    """
+    policies = candidates(policy_set, department, query.dataset)
+    budgets = ledger.budgets_for(session, policy_set, policies, query.dataset, now)
+    request = policy_request(query, department, requester, epsilon)
+    return Judged(request, evaluate(policy_set, request, budgets, now))

@@ -53,14 +53,16 @@ class DatasetLoss:
 
 
 @dataclass(frozen=True, slots=True)
-class PrivacyLoss:
+class CitizenLoss:
+    """What a citizen's records were used for, and their loss per dataset."""
+
     releases: list[UsedIn]
     datasets: list[DatasetLoss]
 
 
 def privacy_loss(
     session: Session, policy_set: PolicySet, citizen_id: str, now: datetime
-) -> PrivacyLoss:
+) -> CitizenLoss:
     """What the citizen's records were used for, newest first, and the totals per dataset."""
     releases = [
         UsedIn(r.id, r.created_at, r.department, r.dataset, r.purpose, _epsilon(r.epsilon_units))
@@ -83,7 +85,7 @@ def privacy_loss(
                 sum((r.epsilon for r in mine), Decimal(0)),
             )
         )
-    return PrivacyLoss(releases, datasets)
+    return CitizenLoss(releases, datasets)
 
 
 def _candidate_releases(session: Session, citizen_id: str) -> list[Row[Any]]:

@@ -45,12 +45,7 @@ from civicdata.records import scan_dataset
 from civicdata.records.buckets import query_buckets
 from civicdata.releases import ledger, signing
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
-from civicdata.releases.policy_request import (
-    bounds_for,
-    candidates,
-    likely_policy,
-    policy_request,
-)
+from civicdata.releases.policy_request import bounds_for, candidates, decide, likely_policy
 from civicdata.releases.store import (
     Published,
     find_reusable,
@@ -58,7 +53,7 @@ from civicdata.releases.store import (
 )
 from consent.eligibility import eligible_subjects
 from policies.budget import DELTA_UNIT, ZERO, Cost, text
-from policies.evaluate import Decision, evaluate
+from policies.evaluate import Decision
 from policies.model import Policy
 
 Engine = Callable[..., Release]
@@ -174,9 +169,15 @@ class ReleaseService:
                 )
                 if row is None:
                     continue
-                budgets = ledger.budgets_for(session, policy_set, policies, policy.dataset, now)
-                request = policy_request(parsed.query, requester.department, requester.actor, ZERO)
-                decision = evaluate(policy_set, request, budgets, now)
+                decision = decide(
+                    session,
+                    policy_set,
+                    parsed.query,
+                    requester.department,
+                    requester.actor,
+                    ZERO,
+                    now,
+                ).decision
                 if not decision.allowed or decision.policy_id != row.policy_id:
                     return None  # decided again, with a real cost, by the normal path
                 record_event(
@@ -203,9 +204,16 @@ class ReleaseService:
         with self.platform.sessions() as session:
             ledger.lock_accounts(session, [*accounts, ledger.dataset_account(query.dataset)])
             now = utcnow()
-            budgets = ledger.budgets_for(session, policy_set, policies, query.dataset, now)
-            request = policy_request(query, requester.department, requester.actor, parsed.epsilon)
-            decision = evaluate(policy_set, request, budgets, now)
+            judged = decide(
+                session,
+                policy_set,
+                query,
+                requester.department,
+                requester.actor,
+                parsed.epsilon,
+                now,
+            )
+            decision = judged.decision
             details = {
                 **self._audit_details(parsed, requester),
                 "epsilon": text(parsed.epsilon),
@@ -237,7 +245,7 @@ class ReleaseService:
             reservation = ledger.new_reservation(
                 session,
                 policy=decision.policy,
-                cost=request.cost,
+                cost=judged.request.cost,
                 requester=requester.actor,
                 policy_set_hash=policy_set.content_hash,
                 query_hash=parsed.query_hash,

@@ -13,11 +13,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from anonymise.measures.registry import MEASURES
 from policies.catalog import DatasetSpec
 from policies.model import Policy
 
-COUNTS = {"count": "Count of records", "distinct_citizens": "Count of distinct citizens"}
-NUMERIC_KINDS = {"mean": "Mean", "sum": "Sum"}
+OFFERED = ("count", "distinct_citizens", "mean", "sum")  # measures that need no parameters
 DEFAULT_EPSILON = "0.5"
 
 
@@ -39,12 +39,14 @@ class FormChoices:
 
 
 def choices(dataset: DatasetSpec, policies: tuple[Policy, ...]) -> FormChoices:
-    measures = [Choice(kind, label) for kind, label in COUNTS.items()]
+    kinds = [MEASURES[name] for name in OFFERED]
+    measures = [Choice(k.name, k.label) for k in kinds if not k.takes_field]
     for spec in dataset.fields.values():
         if spec.type in ("integer", "number"):
             measures += [
-                Choice(f"{kind}:{spec.name}", f"{label} of {spec.name}")
-                for kind, label in NUMERIC_KINDS.items()
+                Choice(f"{k.name}:{spec.name}", f"{k.label} of {spec.name}")
+                for k in kinds
+                if k.takes_field
             ]
     month = dataset.fields.get("month")
     return FormChoices(

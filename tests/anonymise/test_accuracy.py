@@ -15,7 +15,7 @@ from anonymise.accuracy import (
     quantile_rank_error,
     scale_for_half_width,
 )
-from anonymise.planning import calibrate
+from anonymise.planning import calibrate, total_budget
 from anonymise.query import Measure, Query
 from anonymise.sensitivity import ContributionBounds
 from policies.catalog import Catalog
@@ -52,7 +52,7 @@ def test_half_widths_agree_with_opendp_summaries(catalog: Catalog) -> None:
         (),
         Decimal(1),
     )
-    for c in calibrate(query, Decimal(1), catalog, ContributionBounds(20)):
+    for c in calibrate(query, total_budget(query, Decimal(1)), catalog, ContributionBounds(20)):
         summary = dp.summarize_polars_measurement(c.measurement, alpha=0.05)
         assert summary["scale"][0] == pytest.approx(c.scale)
         assert summary["accuracy"][0] == pytest.approx(

@@ -11,6 +11,7 @@ MODULES = [
     "accuracy",
     "canonical",
     "components",
+    "measures.histogram",
     "planning",
     "preparation",
     "privacy_loss",

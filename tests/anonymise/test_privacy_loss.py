@@ -1,4 +1,4 @@
-"""Exact privacy-loss arithmetic for the ledger: micro-units, zCDP composition and conversion."""
+"""The engine's privacy-loss arithmetic: zCDP to (epsilon, delta), exact float comparisons."""
 
 from __future__ import annotations
 
@@ -8,58 +8,16 @@ from decimal import Decimal
 import opendp.prelude as dp
 import pytest
 
-from anonymise.privacy_loss import (
-    PrivacyLoss,
-    add_epsilons,
-    ceil_micro,
-    compose_rho,
-    epsilon_to_rho,
-    exceeds,
-    floor_micro,
-    from_micro,
-    rho_to_epsilon,
-    to_micro,
-)
+from anonymise.privacy_loss import epsilon_to_rho, exceeds, rho_to_epsilon
+from policies.budget import Epsilon, Rho
 
 dp.enable_features("contrib")
-
-
-def test_ten_tenths_make_exactly_one() -> None:
-    assert add_epsilons(*[Decimal("0.1")] * 10) == Decimal(1)
-    assert sum([0.1] * 10) != 1.0  # what floats would have done
-
-
-def test_micro_units_round_trip() -> None:
-    for units in (0, 1, 999_999, 6_000_000):
-        assert to_micro(from_micro(units)) == units
-    with pytest.raises(ValueError, match="finer"):
-        to_micro(Decimal("0.0000001"))
-    with pytest.raises(ValueError):
-        to_micro(Decimal("-1"))
-
-
-def test_incurred_losses_round_up_and_budgets_round_down() -> None:
-    assert ceil_micro(0.1000000001) == Decimal("0.100001")
-    assert floor_micro(0.1000009) == Decimal("0.100000")
-    assert ceil_micro(Decimal("0.5")) == Decimal("0.5")
-
-
-def test_privacy_loss_adds_and_fits() -> None:
-    total = PrivacyLoss(Decimal("0.3")) + PrivacyLoss(Decimal("0.7"), Decimal("1e-7"))
-    assert total == PrivacyLoss(Decimal("1"), Decimal("1e-7"))
-    assert total.fits_in(PrivacyLoss(Decimal("1"), Decimal("1e-7")))
-    assert not total.fits_in(PrivacyLoss(Decimal("0.999999"), Decimal("1e-7")))
-    assert total.as_dict() == {"epsilon": "1", "delta": "0.0000001"}
-
-
-def test_rho_composes_additively() -> None:
-    assert compose_rho(Decimal("0.01"), Decimal("0.02"), Decimal("0.03")) == Decimal("0.06")
 
 
 @pytest.mark.parametrize("rho", ["0.001", "0.05", "0.5", "2"])
 @pytest.mark.parametrize("delta", ["1e-5", "1e-9"])
 def test_rho_to_epsilon_is_the_bun_steinke_bound_rounded_up(rho: str, delta: str) -> None:
-    r, d = Decimal(rho), Decimal(delta)
+    r, d = Rho(Decimal(rho)), Decimal(delta)
     closed = float(r) + 2 * math.sqrt(float(r) * math.log(1 / float(d)))
     converted = rho_to_epsilon(r, d)
     assert closed <= float(converted) <= closed + 2e-6
@@ -75,10 +33,10 @@ def test_rho_to_epsilon_is_the_bun_steinke_bound_rounded_up(rho: str, delta: str
 
 @pytest.mark.parametrize("epsilon", ["0.1", "1", "3.5"])
 def test_epsilon_to_rho_is_the_largest_rho_that_fits(epsilon: str) -> None:
-    eps, delta = Decimal(epsilon), Decimal("1e-6")
+    eps, delta = Epsilon(Decimal(epsilon)), Decimal("1e-6")
     rho = epsilon_to_rho(eps, delta)
     assert rho_to_epsilon(rho, delta) <= eps
-    assert rho_to_epsilon(rho * Decimal("1.0001"), delta) > eps
+    assert rho_to_epsilon(Rho(rho * Decimal("1.0001")), delta) > eps
 
 
 def test_float_losses_are_compared_exactly() -> None:

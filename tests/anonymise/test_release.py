@@ -9,10 +9,10 @@ from itertools import product
 import polars as pl
 import pytest
 
-from anonymise import components as components_module
 from anonymise import release as release_module
 from anonymise.canonical import query_hash
 from anonymise.measurement import PrivacyCheckFailed
+from anonymise.measures import base as measures_base
 from anonymise.planning import plan
 from anonymise.privacy_loss import epsilon_to_rho
 from anonymise.query import Filter, Measure, Query
@@ -165,7 +165,7 @@ def test_gaussian_release_reports_rho_and_a_fitting_epsilon(catalog: Catalog) ->
 def test_refuses_to_run_when_the_privacy_map_exceeds_the_budget(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(components_module, "SAFETY", 1.5)  # shares now add up to 150 %
+    monkeypatch.setattr(measures_base, "SAFETY", 1.5)  # shares now add up to 150 %
 
     def must_not_run(*_: object) -> None:
         raise AssertionError("a measurement ran")

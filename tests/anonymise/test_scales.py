@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from anonymise.measurement import composed_loss
-from anonymise.planning import calibrate
+from anonymise.planning import calibrate, total_budget
 from anonymise.privacy_loss import epsilon_to_rho, exceeds
 from anonymise.query import Filter, Measure, Query
 from anonymise.sensitivity import ContributionBounds
@@ -80,7 +80,7 @@ def test_privacy_map_never_exceeds_the_budget(
     shape = SHAPES[name]
     query = make(shape, mechanism)
     budget = Decimal(epsilon)
-    built = calibrate(query, budget, catalog, bounds_of(shape, catalog))
+    built = calibrate(query, total_budget(query, budget), catalog, bounds_of(shape, catalog))
     loss = composed_loss([c.measurement for c in built])
     limit = budget if mechanism == "laplace" else epsilon_to_rho(budget, query.delta)  # type: ignore[arg-type]
     assert not exceeds(loss, limit)
@@ -96,8 +96,13 @@ def test_scales_are_the_closed_forms(catalog: Catalog, name: str, mechanism: str
     of groups; it stays under 15 % for these shapes, and a plan reports it too.
     """
     shape = SHAPES[name]
-    for c in calibrate(make(shape, mechanism), Decimal("1"), catalog, bounds_of(shape, catalog)):
-        closed = c.component.scale(c.budget, mechanism)
+    for c in calibrate(
+        make(shape, mechanism),
+        total_budget(make(shape, mechanism), Decimal("1")),
+        catalog,
+        bounds_of(shape, catalog),
+    ):
+        closed = c.component.scale(c.parameter, mechanism)
         if c.component.distribution in ("laplace", "gaussian"):
             assert closed <= c.scale <= closed * 1.15
         else:
@@ -107,9 +112,13 @@ def test_scales_are_the_closed_forms(catalog: Catalog, name: str, mechanism: str
 def test_float_sum_slack_shrinks_with_a_tighter_row_bound(catalog: Catalog) -> None:
     query = make(SHAPES["per-group-and-group-count-bounds"])
     bounds = ContributionBounds(20, 3, 2)
-    loose = calibrate(query, Decimal("1"), catalog, bounds, max_rows=10_000_000)[1]
-    tight = calibrate(query, Decimal("1"), catalog, bounds, max_rows=100_000)[1]
-    closed = tight.component.scale(tight.budget, "laplace")
+    loose = calibrate(
+        query, total_budget(query, Decimal("1")), catalog, bounds, max_rows=10_000_000
+    )[1]
+    tight = calibrate(query, total_budget(query, Decimal("1")), catalog, bounds, max_rows=100_000)[
+        1
+    ]
+    closed = tight.component.scale(tight.parameter, "laplace")
     assert tight.scale < loose.scale
     assert tight.scale == pytest.approx(closed, rel=1e-4)
 
@@ -124,7 +133,9 @@ def test_laplace_scale_is_sensitivity_over_epsilon(catalog: Catalog) -> None:
         (),
         Decimal("0.5"),
     )
-    count, total = calibrate(query, Decimal("0.5"), catalog, ContributionBounds(20))
+    count, total = calibrate(
+        query, total_budget(query, Decimal("0.5")), catalog, ContributionBounds(20)
+    )
     assert count.scale == pytest.approx(20 / 0.25, rel=1e-8)
     assert total.scale == pytest.approx(20 * 120 / 0.25, rel=0.02)
 
@@ -140,7 +151,9 @@ def test_gaussian_scale_is_l2_sensitivity_over_root_two_rho(catalog: Catalog) ->
         "gaussian",
         Decimal("1e-6"),
     )
-    (count,) = calibrate(query, Decimal("1"), catalog, ContributionBounds(20, 2, 2))
+    (count,) = calibrate(
+        query, total_budget(query, Decimal("1")), catalog, ContributionBounds(20, 2, 2)
+    )
     rho = float(epsilon_to_rho(Decimal("1"), Decimal("1e-6")))
     l2 = (3**0.5) * 2  # 2 groups kept, charged as 3, 2 records each
     assert count.scale == pytest.approx(l2 / (2 * rho) ** 0.5, rel=1e-8)

@@ -23,7 +23,7 @@ import pytest
 from scipy.stats import beta
 
 from anonymise.measurement import invoke
-from anonymise.planning import calibrate
+from anonymise.planning import calibrate, total_budget
 from anonymise.preparation import prepare
 from anonymise.query import Measure, Query
 from anonymise.sensitivity import ContributionBounds
@@ -68,7 +68,7 @@ def test_no_evidence_that_a_count_leaks_more_than_epsilon(catalog: Catalog) -> N
     dataset = catalog.datasets["trips"]
     query = Query("trips", "transport-planning", (Measure("count", "n"),), (), (), Decimal(1))
     bounds = ContributionBounds.for_dataset(dataset)
-    (count,) = calibrate(query, Decimal(1), catalog, bounds)
+    (count,) = calibrate(query, total_budget(query, Decimal(1)), catalog, bounds)
     d_prime = trips(citizens(30))
     d = pl.concat([d_prime, trips(citizens(1, records_each=20, prefix="extra"))])
     samples = []

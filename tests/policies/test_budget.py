@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from policies.budget import DELTA_UNIT, EPSILON_UNIT, Budgets, Cost, exact, from_units, to_units
+from policies.budget import (
+    DELTA_UNIT,
+    EPSILON_UNIT,
+    Budgets,
+    Cost,
+    ceil_units,
+    exact,
+    from_units,
+    to_units,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +91,12 @@ def test_remaining_budgets_from_spending() -> None:
     )
     assert budgets.grants == {"a": Cost(exact("0.5")), "b": Cost(exact(2))}
     assert budgets.city == {"trips": exact("0.000001")}
+
+
+def test_incurred_losses_round_up_onto_the_grid() -> None:
+    assert ceil_units(0.1000000001) == Decimal("0.100001")
+    assert ceil_units(Decimal("0.5")) == Decimal("0.5")
+    assert ceil_units(1e-20, DELTA_UNIT) == DELTA_UNIT
+    for bad in (float("nan"), float("inf"), -0.1):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            ceil_units(bad)

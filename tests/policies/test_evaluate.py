@@ -58,11 +58,11 @@ CLAUSES: list[tuple[str, dict[str, Any], dict[str, str], dict[str, str], datetim
     *[
         (f"allow-measure-{kind}", {"measures": [m]}, {}, {}, AT, "transport-trips")
         for kind, m in [
-            ("count-distinct", {"kind": "count_distinct_citizens"}),
+            ("count-distinct", {"kind": "distinct_citizens"}),
             ("sum", {"kind": "sum", "field": "duration_min"}),
             ("mean", {"kind": "mean", "field": "duration_min"}),
             ("histogram", {"kind": "histogram", "field": "duration_min"}),
-            ("quantiles", {"kind": "quantiles", "field": "duration_min"}),
+            ("quantile", {"kind": "quantile", "field": "duration_min"}),
         ]
     ],
     (

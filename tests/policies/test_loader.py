@@ -71,7 +71,12 @@ SINGLE_POLICY_MISTAKES: list[tuple[str, dict[str, Any], str, str]] = [
     ("naive-time", {"valid_from": "2025-01-01T00:00:00"}, "valid_from", "timezone"),
     ("bad-date", {"valid_from": "next monday"}, "valid_from", "ISO 8601"),
     ("no-measure", {"measures": {"count": False}}, "measures", "allows no measure"),
-    ("unknown-measure", {"measures": {"median": ["duration_min"]}}, "measures.median", "Unknown"),
+    (
+        "unknown-measure",
+        {"measures": {"quantiles": ["duration_min"]}},
+        "measures.quantiles",
+        "Unknown",
+    ),
     ("duplicate-group-by", {"group_by": ["mode", "mode"]}, "group_by", "twice"),
     ("bad-operator", {"filters": {"month": ["like"]}}, "filters.month", "Must be one of"),
     ("bound-zero", {"max_records_per_citizen": 0}, "max_records_per_citizen", "greater than"),

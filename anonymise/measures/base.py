@@ -1,0 +1,281 @@
+"""What every DP measure is, and the noisy components measures are made of.
+
+A :class:`MeasureKind` is one statistic a department can ask for (a count, a
+mean, a quantile...). It says, in one place:
+
+- what it needs from the query and the catalog (:attr:`~MeasureKind.takes_field`,
+  :attr:`~MeasureKind.parameters`, :meth:`~MeasureKind.problems`);
+- which columns it derives per record before bounding (:meth:`~MeasureKind.derive`);
+- how the budget share it is given becomes noisy *components*, each with its
+  contribution bounding and sensitivity (:meth:`~MeasureKind.components`);
+- the OpenDP aggregation of its components (:meth:`~MeasureKind.expression`) and
+  the noise distribution OpenDP draws from (:meth:`~MeasureKind.distribution`);
+- the accuracy of a component at a scale, of the measure as planned, and the
+  released cells with their intervals (:meth:`~MeasureKind.component_accuracy`,
+  :meth:`~MeasureKind.planned_accuracy`, :meth:`~MeasureKind.cells`).
+
+A measure may be built from others' components (a mean is a sum and a count):
+each :class:`Component` carries the kind that aggregates it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import product
+from typing import Any, ClassVar
+
+import opendp.prelude as dp
+import polars as pl
+
+from anonymise.accuracy import ALPHA, half_width
+from anonymise.query_values import Measure, Query, allowed_keys
+from anonymise.result import Cell
+from anonymise.sensitivity import ContributionBounds, Spread, spread
+from policies.catalog import DatasetSpec, FieldSpec
+
+VALUE = "value"
+SAFETY = 1 - 1e-9  # shrinks every share so OpenDP's float rounding of the sum stays within it
+
+GroupKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What a measure's components depend on besides the measure itself."""
+
+    query: Query
+    dataset: DatasetSpec
+    bounds: ContributionBounds
+    keys: tuple[GroupKey, ...]
+
+    @classmethod
+    def of(cls, query: Query, dataset: DatasetSpec, bounds: ContributionBounds) -> Setting:
+        """Every combination of the group-by fields' public keys (after filters)."""
+        per_field = [allowed_keys(dataset.fields[name], query.filters) for name in query.group_by]
+        return cls(query, dataset, bounds, tuple(product(*per_field)))
+
+    @property
+    def pure(self) -> bool:
+        """Pure DP (Laplace, composing in epsilon) rather than zCDP (Gaussian, in rho)."""
+        return self.query.mechanism == "laplace"
+
+    def field(self, measure: Measure) -> FieldSpec | None:
+        return self.dataset.fields[measure.field] if measure.field else None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One noisy aggregate; ``sensitivity`` is in the unit its scale formula needs.
+
+    ``share`` is its fraction of the query's privacy parameter (epsilon under
+    pure DP, rho under zCDP); ``aggregation`` is the kind that aggregates it.
+    """
+
+    measure: str
+    role: str
+    field: str | None
+    level: float | None
+    group_by: tuple[str, ...]
+    keys: tuple[GroupKey, ...]
+    share: float
+    sensitivity: float
+    distribution: str
+    aggregation: MeasureKind = dataclasses.field(compare=False, repr=False)
+    bins: tuple[float, ...] = ()
+    candidates: tuple[float, ...] = ()
+
+    def scale(self, parameter: float, mechanism: str) -> float:
+        """Closed-form noise scale for this component's privacy parameter."""
+        if mechanism == "laplace":
+            return self.sensitivity / parameter
+        return self.sensitivity / math.sqrt(self.aggregation.zcdp_factor * parameter)
+
+    def loss(self, scale: float, mechanism: str) -> float:
+        """Inverse of :meth:`scale`: the privacy parameter a given scale uses."""
+        if mechanism == "laplace":
+            return self.sensitivity / scale
+        return (self.sensitivity / scale) ** 2 / self.aggregation.zcdp_factor
+
+    def released_keys(self) -> tuple[GroupKey, ...]:
+        """The keys its values come in (one empty key when ungrouped)."""
+        return self.keys if self.group_by else ((),)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One component's released values (in key order) and the scale it used."""
+
+    component: Component
+    values: list[Any]
+    scale: float
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    """A 95 % half-width, or for a quantile the rank error, of a component or measure."""
+
+    half_width: float | None = None
+    rank_error: float | None = None
+
+
+class MeasureKind:
+    """One kind of DP measure; subclasses set the class attributes and override methods."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]  # for people, e.g. "Mean"
+    role: ClassVar[str]  # the component role it aggregates (in the release's noise list)
+    takes_field: ClassVar[bool] = True
+    parameters: ClassVar[tuple[str, ...]] = ()  # query keys only this kind takes
+    alpha: ClassVar[float] = ALPHA  # level of each component's interval
+    rank_accuracy: ClassVar[bool] = False  # accuracy is a rank error, not a half-width
+    one_per_group: ClassVar[bool] = False  # one record per citizen and group (distinct)
+    zcdp_factor: ClassVar[float] = 2.0  # rho = (sensitivity / scale)^2 / factor
+
+    # -- what it needs from the query and the catalog ----------------------------
+
+    def problems(self, measure: Mapping[str, Any], spec: FieldSpec) -> list[tuple[str, str]]:
+        """(key, message) for each way a well-formed measure of this kind misuses its field."""
+        return []
+
+    def normal_form(self, measure: Measure) -> Measure:
+        """The same statistic in its one canonical spelling (for the query hash)."""
+        return measure
+
+    # -- records ------------------------------------------------------------------
+
+    def derived_columns(self, measure: Measure) -> dict[str, pl.DataType]:
+        """Columns :meth:`derive` adds to the prepared frame."""
+        return {}
+
+    def derive(self, frame: pl.DataFrame, measure: Measure) -> pl.DataFrame:
+        """A per-record map before bounding (it must not look across citizens)."""
+        return frame
+
+    # -- bounding, sensitivity, noise ---------------------------------------------
+
+    def components(self, measure: Measure, share: float, setting: Setting) -> list[Component]:
+        """The noisy components of ``measure`` given ``share`` of the privacy parameter."""
+        return [self.component(measure, share, setting)]
+
+    def component(
+        self,
+        measure: Measure,
+        share: float,
+        setting: Setting,
+        *,
+        keys: tuple[GroupKey, ...] | None = None,
+        group_by: tuple[str, ...] | None = None,
+        bins: tuple[float, ...] = (),
+        level: float | None = None,
+        part: float = 1.0,
+    ) -> Component:
+        """One component aggregated by this kind, with the sensitivity its bounding allows.
+
+        Per-group and group-count bounds apply only to a grouping, and the group
+        count bound only to a grouping by exactly the query's fields.
+        """
+        query = setting.query
+        keys = setting.keys if keys is None else keys
+        group_by = query.group_by if group_by is None else group_by
+        grouped = bool(query.group_by)
+        bounds = (
+            setting.bounds if grouped else ContributionBounds(setting.bounds.records_per_citizen)
+        )
+        s = spread(
+            bounds,
+            len(keys),
+            bounded_groups=grouped and group_by == query.group_by,
+            distinct=self.one_per_group,
+        )
+        spec = setting.field(measure)
+        return Component(
+            measure=measure.name,
+            role=self.role,
+            field=measure.field,
+            level=level,
+            group_by=group_by,
+            keys=keys,
+            share=share * part * SAFETY,
+            sensitivity=self.sensitivity(s, spec, setting.pure, level),
+            distribution=self.distribution(spec, query.mechanism),
+            aggregation=self,
+            bins=bins,
+            candidates=self.candidates(spec),
+        )
+
+    def sensitivity(
+        self, s: Spread, spec: FieldSpec | None, pure: bool, level: float | None
+    ) -> float:
+        """L1 (pure DP) or L2 (zCDP) sensitivity of one citizen's bounded records."""
+        return float(s.l1) if pure else s.l2
+
+    def distribution(self, spec: FieldSpec | None, mechanism: str) -> str:
+        """The noise distribution OpenDP draws for this kind's components."""
+        return "discrete_laplace" if mechanism == "laplace" else "discrete_gaussian"
+
+    def candidates(self, spec: FieldSpec | None) -> tuple[float, ...]:
+        """Public candidate values (quantiles only)."""
+        return ()
+
+    def expression(
+        self, component: Component, scale: float, integer: bool, low: float, high: float
+    ) -> pl.Expr:
+        """The OpenDP aggregation of one component, noised at ``scale``."""
+        expr: pl.Expr = dp.len(scale=scale, signed=True).alias(VALUE)
+        return expr
+
+    # -- accuracy -------------------------------------------------------------------
+
+    def component_accuracy(self, component: Component, scale: float, alpha: float) -> Accuracy:
+        """The accuracy of one of this kind's components at ``scale``."""
+        return Accuracy(half_width=half_width(component.distribution, scale, alpha))
+
+    def planned_accuracy(
+        self, measure: Measure, parts: list[Accuracy], low: float, high: float
+    ) -> Accuracy:
+        """The measure's expected accuracy from its components'."""
+        return Accuracy(half_width=parts[0].half_width)
+
+    def cells(
+        self,
+        measure: Measure,
+        outputs: list[Output],
+        group_by: tuple[str, ...],
+        low: float,
+        high: float,
+    ) -> list[Cell]:
+        """The released cells, post-processed (which cannot weaken the guarantee)."""
+        return additive_cells(measure, outputs[0], group_by, self.alpha, nonnegative=True)
+
+
+def additive_cells(
+    measure: Measure,
+    out: Output,
+    group_by: tuple[str, ...],
+    alpha: float,
+    *,
+    nonnegative: bool,
+    binned: bool = False,
+) -> list[Cell]:
+    """Cells of a count-like or sum component: clamped at 0 where it cannot be negative."""
+    comp = out.component
+    hw = half_width(comp.distribution, out.scale, alpha)
+    cells = []
+    for key, raw in zip(comp.released_keys(), out.values, strict=True):
+        value = max(raw, 0) if nonnegative else raw
+        cells.append(
+            Cell(
+                measure=measure.name,
+                kind=measure.kind,
+                group=dict(zip(group_by, key, strict=False)),
+                value=value,
+                half_width=hw,
+                lower=max(value - hw, 0) if nonnegative else value - hw,
+                upper=value + hw,
+                bin=str(key[-1]) if binned else None,
+            )
+        )
+    return cells

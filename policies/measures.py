@@ -1,0 +1,25 @@
+"""The measure vocabulary: the statistics a query can ask for and a policy can grant.
+
+One name per DP measure, the same in queries, policies, the planner, the
+console and the API. The DP engine implements each name
+(:mod:`anonymise.measures.registry`, checked against this table by its tests);
+the policy language knows the names without the engine, since ``anonymise``
+builds on ``policies``. The value says whether the measure reads a numeric
+field (counts read none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+MEASURE_KINDS: Mapping[str, bool] = {
+    "count": False,
+    "distinct_citizens": False,
+    "sum": True,
+    "mean": True,
+    "histogram": True,
+    "quantile": True,
+    "median": True,
+    "quartiles": True,
+}
+FIELDLESS_MEASURES = tuple(kind for kind, takes_field in MEASURE_KINDS.items() if not takes_field)
