@@ -9,6 +9,7 @@ from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.identity.portal import init_identity
+from civicdata.input_guard import init_input_guard
 from civicdata.oauth.server import init_oauth
 from civicdata.request_scope import EXTENSION, close_session
 from civicdata.web import (
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.extensions[EXTENSION] = platform
     app.teardown_appcontext(close_session)
+    init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
