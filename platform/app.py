@@ -12,6 +12,7 @@ from civicdata.identity.portal import init_identity
 from civicdata.input_guard import init_input_guard
 from civicdata.oauth.server import init_oauth
 from civicdata.request_scope import EXTENSION, close_session
+from civicdata.security_headers import init_security_headers
 from civicdata.web import (
     auditor,
     auth,
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.extensions[EXTENSION] = platform
     app.teardown_appcontext(close_session)
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
+    init_security_headers(app, config)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
