@@ -8,9 +8,12 @@ from civicdata import errors
 from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
+from civicdata.identity.demo import refuse_demo_accounts_in_production
 from civicdata.identity.portal import init_identity
+from civicdata.input_guard import init_input_guard
 from civicdata.oauth.server import init_oauth
 from civicdata.request_scope import EXTENSION, close_session
+from civicdata.security_headers import init_security_headers
 from civicdata.web import (
     auditor,
     auth,
@@ -29,6 +32,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     """Build the app; ``config`` defaults to the environment, parsed once."""
     config = config or (platform.config if platform else Config.from_env())
     platform = platform or Platform.build(config)
+    refuse_demo_accounts_in_production(platform)
     app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
     app.config.update(
         SECRET_KEY=config.secret_key,
@@ -40,6 +44,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.extensions[EXTENSION] = platform
     app.teardown_appcontext(close_session)
+    init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
+    init_security_headers(app, config)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler

@@ -120,12 +120,16 @@ class GrantBudgetOut(Schema):
 
 
 class CityBudgetOut(Schema):
+    """A city-wide cap: auditors get spent, remaining and renews_at; a department only
+    remaining_for_you (what is left for it under the cap)."""
+
     dataset = fields.String()
     period = fields.String()
     cap = fields.String()
     spent = fields.String()
     remaining = fields.String()
     renews_at = fields.String(allow_none=True)
+    remaining_for_you = fields.String()
 
 
 class BudgetsOut(Schema):

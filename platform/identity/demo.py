@@ -1,7 +1,12 @@
 """Demo sign-ins for the demo city: accounts, OAuth clients, and a credentials file.
 
-DEVELOPMENT ONLY. The demo passwords below are public knowledge; never seed
-them into a real deployment. The demo generator calls::
+DEVELOPMENT ONLY. The demo passwords below are public knowledge and are used
+only when ``CIVIC_ENV=development``; anywhere else every demo account gets a
+random password (written to the credentials file). ``civic demo`` refuses to
+run outside development unless told explicitly, on a database that holds no
+real account (:func:`real_accounts`), and production start-up refuses a
+database that holds demo accounts (:func:`demo_accounts_present`). The demo
+generator calls::
 
     credentials = seed_demo_identity(platform, session, citizen_ids)  # then commits
 
@@ -20,16 +25,25 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicdata.context import Platform
-from civicdata.identity.accounts import create_staff_account, find_account, link_citizen_account
+from civicdata.db import utcnow
+from civicdata.identity.accounts import (
+    change_password,
+    create_staff_account,
+    find_account,
+    link_citizen_account,
+    login_digest,
+)
+from civicdata.identity.models import Account
 from civicdata.identity.passwords import Passwords
 from civicdata.oauth.clients import register_client
 from civicdata.oauth.credentials import digest, new_secret
@@ -119,6 +133,68 @@ def _client(session: Session, platform: Platform, spec: dict[str, Any]) -> dict[
     }
 
 
+def _staff(platform: Platform) -> list[tuple[str, str, str | None]]:
+    """(role, email, department) of every demo staff account."""
+    staff = [("analyst", f"analyst@{d}.demo.city", d) for d in platform.catalog.departments]
+    return [
+        *staff,
+        ("auditor", "auditor@demo.city", None),
+        ("operator", "operator@demo.city", None),
+    ]
+
+
+def demo_emails(platform: Platform) -> list[str]:
+    """The email of every account the demo creates."""
+    citizens = [f"citizen{n}@demo.city" for n in range(1, DEMO_CITIZEN_ACCOUNTS + 1)]
+    return citizens + [email for _, email, _ in _staff(platform)]
+
+
+def demo_accounts_present(session: Session, platform: Platform) -> list[str]:
+    """The demo emails that have an account in this database (production refuses any)."""
+    index = platform.keys.blind_index
+    digests = {login_digest(index, email): email for email in demo_emails(platform)}
+    found = session.scalars(select(Account.login_digest).where(Account.login_digest.in_(digests)))
+    return sorted(digests[digest] for digest in found)
+
+
+def real_accounts(session: Session, platform: Platform) -> int:
+    """How many accounts are not demo ones: a database with any is a production one."""
+    total = session.scalar(select(func.count()).select_from(Account)) or 0
+    return total - len(demo_accounts_present(session, platform))
+
+
+class DemoAccountsInProduction(Exception):
+    """A production instance was started on a database that holds demo accounts."""
+
+
+def refuse_demo_accounts_in_production(platform: Platform) -> None:
+    """Production start-up: refuse a database holding demo sign-ins (public or printed)."""
+    if not platform.config.production:
+        return
+    with platform.sessions() as session:
+        found = demo_accounts_present(session, platform)
+    if found:
+        raise DemoAccountsInProduction(
+            f"the database holds {len(found)} demo account(s) ({', '.join(found[:3])}, ...) "
+            "whose passwords were printed or are public; production refuses to start on it. "
+            "Seed demo cities only in development databases."
+        )
+
+
+def _password(platform: Platform, fixed: str) -> str:
+    """The public demo password in development; a random one anywhere else."""
+    return fixed if platform.config.env == "development" else secrets.token_urlsafe(18)
+
+
+def _sign_in(session: Session, platform: Platform, email: str, fixed: str) -> dict[str, str]:
+    """The demo sign-in of an existing account; outside development it gets a new password."""
+    password = _password(platform, fixed)
+    account = find_account(session, platform.keys.blind_index, email)
+    if account is not None and password != fixed:
+        change_password(session, account, Passwords(platform.config), password, utcnow())
+    return {"email": email, "password": password}
+
+
 def seed_demo_identity(
     platform: Platform, session: Session, citizen_ids: Sequence[str]
 ) -> DemoCredentials:
@@ -127,6 +203,7 @@ def seed_demo_identity(
     credentials = DemoCredentials(path=platform.config.instance_path / CREDENTIALS_FILE)
     for n, citizen_id in enumerate(citizen_ids[:DEMO_CITIZEN_ACCOUNTS], start=1):
         email = f"citizen{n}@demo.city"
+        sign_in = _sign_in(session, platform, email, CITIZEN_PASSWORD)
         if find_account(session, index, email) is None:
             link_citizen_account(
                 session,
@@ -135,12 +212,11 @@ def seed_demo_identity(
                 passwords=passwords,
                 citizen_id=citizen_id,
                 email=email,
-                password=CITIZEN_PASSWORD,
+                password=sign_in["password"],
             )
-        credentials.citizens.append({"email": email, "password": CITIZEN_PASSWORD})
-    staff = [("analyst", f"analyst@{d}.demo.city", d) for d in platform.catalog.departments]
-    staff += [("auditor", "auditor@demo.city", None), ("operator", "operator@demo.city", None)]
-    for role, email, department in staff:
+        credentials.citizens.append(sign_in)
+    for role, email, department in _staff(platform):
+        entry = _sign_in(session, platform, email, STAFF_PASSWORD)
         if find_account(session, index, email) is None:
             create_staff_account(
                 session,
@@ -148,11 +224,10 @@ def seed_demo_identity(
                 passwords=passwords,
                 role=role,
                 email=email,
-                password=STAFF_PASSWORD,
+                password=entry["password"],
                 department=department,
                 departments=set(platform.catalog.departments),
             )
-        entry = {"email": email, "password": STAFF_PASSWORD}
         if role == "analyst":
             credentials.analysts[str(department)] = entry
         else:

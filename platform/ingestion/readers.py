@@ -15,6 +15,7 @@ wrong CSV header, text that is not UTF-8) raises :class:`MalformedBody`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -22,6 +23,8 @@ import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from civicdata.json_limits import MAX_DEPTH, too_deep
 
 FORMATS = ("ndjson", "csv")
 BATCH_SIZE = 5000
@@ -95,6 +98,8 @@ class CountingBody(io.RawIOBase):
 
 def _parse_line(raw: bytes, what: str = "each line") -> dict[str, Any] | str:
     """One NDJSON line (or a whole single-record body) -> its object, or why it is malformed."""
+    if too_deep(raw):
+        return f"nested deeper than {MAX_DEPTH} levels"
     try:
         value = json.loads(raw)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
@@ -116,10 +121,10 @@ def record_batches(body: CountingBody) -> Iterator[Batch]:
 
 
 def _parse_ndjson(batch: Batch, raws: list[bytes], numbers: list[int]) -> None:
-    try:
-        values = json.loads(b"[" + b",".join(raws) + b"]")
-    except ValueError:
-        values = None
+    values = None
+    if not any(too_deep(raw) for raw in raws):
+        with contextlib.suppress(ValueError):  # a bad line: parsed one by one below
+            values = json.loads(b"[" + b",".join(raws) + b"]")
     if (
         isinstance(values, list)
         and len(values) == len(raws)

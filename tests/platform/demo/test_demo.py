@@ -99,6 +99,9 @@ def test_seeding_refuses_a_database_with_citizens(platform_: Platform) -> None:
         seed_demo_city(platform_, citizens=5, seed=1)
 
 
+ANYWAY = ["--i-know-this-is-not-production"]  # CIVIC_ENV=testing is not development
+
+
 def _env(config: Config) -> dict[str, str]:
     return {
         "CIVIC_ENV": "testing",
@@ -112,14 +115,16 @@ def _env(config: Config) -> dict[str, str]:
 def test_cli_demo_if_empty_is_idempotent(config: Config, platform_: Platform) -> None:
     runner = CliRunner()
     first = runner.invoke(
-        cli, ["demo", "--citizens", "25", "--seed", "3", "--if-empty"], env=_env(config)
+        cli, ["demo", "--citizens", "25", "--seed", "3", "--if-empty", *ANYWAY], env=_env(config)
     )
     assert first.exit_code == 0, first.output
     assert "seeded 25 citizens (seed 3)" in first.output and "trips:" in first.output
-    again = runner.invoke(cli, ["demo", "--citizens", "25", "--if-empty"], env=_env(config))
+    again = runner.invoke(
+        cli, ["demo", "--citizens", "25", "--if-empty", *ANYWAY], env=_env(config)
+    )
     assert again.exit_code == 0, again.output
     assert "already holds 25 citizen(s); demo city not seeded" in again.output
-    refused = runner.invoke(cli, ["demo", "--citizens", "25"], env=_env(config))
+    refused = runner.invoke(cli, ["demo", "--citizens", "25", *ANYWAY], env=_env(config))
     assert refused.exit_code == 1 and "already holds 25 citizen(s)" in refused.output
 
     with platform_.sessions() as session:

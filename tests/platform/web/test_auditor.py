@@ -22,7 +22,7 @@ from tests.support.oauth import new_citizen, new_staff, sign_in
 
 AUDITOR = "auditor@example.org"
 ENTRY_LINK = re.compile(r'aria-label="Entry (\d+)"')
-PROOF_STEP = re.compile(r'<li><code style="word-break: break-all">([0-9a-f]{64})</code></li>')
+PROOF_STEP = re.compile(r'<li><code class="break">([0-9a-f]{64})</code></li>')
 
 
 @pytest.fixture
