@@ -20,7 +20,6 @@ from authlib.oauth2.rfc6749 import InvalidScopeError
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civicdata.request_scope import db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
 from civicdata.db import utcnow
@@ -38,6 +37,7 @@ from civicdata.oauth.grants import (
 from civicdata.oauth.models import OAuthClient, OAuthToken
 from civicdata.oauth.scopes import ScopeCatalog, platform_scopes
 from civicdata.oauth.signing import IdTokenKey, load_id_token_key
+from civicdata.request_scope import db_session
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
