@@ -10,6 +10,7 @@ from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.identity.portal import init_identity
 from civicdata.oauth.server import init_oauth
+from civicdata.rate_limits import init_rate_limits
 from civicdata.request_scope import EXTENSION, close_session
 from civicdata.web import (
     auditor,
@@ -58,4 +59,5 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
 
     app.register_blueprint(citizen.bp)
     app.register_blueprint(citizen.public)
+    init_rate_limits(app, config.rate_limits)  # last: it wraps the registered views
     return app
