@@ -13,6 +13,7 @@ from civicdata.oauth.server import init_oauth
 from civicdata.rate_limits import init_rate_limits
 from civicdata.request_scope import EXTENSION, close_session
 from civicdata.web import (
+    account_email,
     auditor,
     auth,
     budgets,
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_identity(app)  # CSRF, portal sessions
     init_oauth(app)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account_email.bp)
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(transparency.bp)

@@ -45,6 +45,10 @@ class Config:
     argon2_memory_kib: int
     max_upload_mb: int
     rate_limits: RateLimits
+    smtp_url: str  # "" sends mail to files in instance/outbox (development default)
+    mail_from: str
+    verify_token_hours: int
+    reset_token_minutes: int
 
     @property
     def production(self) -> bool:
@@ -95,6 +99,10 @@ class Config:
             ),
             max_upload_mb=reader.integer("CIVIC_MAX_UPLOAD_MB", default=1024, low=1),
             rate_limits=RateLimits.read(reader, relaxed=env == "testing"),
+            smtp_url=reader.string("CIVIC_SMTP_URL", default=""),
+            mail_from=reader.string("CIVIC_MAIL_FROM", default="civic-data@localhost"),
+            verify_token_hours=reader.integer("CIVIC_VERIFY_TOKEN_HOURS", default=48, low=1),
+            reset_token_minutes=reader.integer("CIVIC_RESET_TOKEN_MINUTES", default=60, low=1),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")

@@ -33,9 +33,10 @@ EXTENSION = "civic_limiter"
 FORM_ENDPOINTS = {
     "auth.login": "sign_in",
     "auth.register": "register",
-    "auth.reset_request": "reset",
-    "auth.reset_password": "reset",
-    "auth.resend_verification": "reset",
+    "account_email.reset_request": "reset",
+    "account_email.reset_password": "reset",
+    "account_email.verify": "reset",
+    "account_email.password_strength": "api",
 }
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - an endpoint name
 
