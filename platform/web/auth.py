@@ -41,7 +41,8 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
-        if current_account() is not None:
+        # ``reauth``: an app asked for a fresh sign-in (OpenID Connect prompt=login).
+        if current_account() is not None and not request.args.get("reauth"):
             return redirect(form.next.data)
         return render_template("auth/login.html", form=form)
     if not form.validate():
