@@ -14,7 +14,7 @@ import resource
 import sys
 from collections.abc import Callable
 
-from benchmarks import ingest, release, scan
+from benchmarks import accounts, ingest, release, scan
 from benchmarks.instance import BenchInstance, bench_instance
 from benchmarks.report import Measurement, render
 
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[BenchInstance], list[Measurement]]] = {
     "scan": scan.run,
     "release": release.run,
     "ingest": ingest.run,
+    "accounts": accounts.run,
 }
 
 
