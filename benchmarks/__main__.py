@@ -14,7 +14,7 @@ import resource
 import sys
 from collections.abc import Callable
 
-from benchmarks import hsm, ingest, release, scan
+from benchmarks import accounts, hsm, ingest, release, scan
 from benchmarks.instance import BenchInstance, bench_instance
 from benchmarks.report import Measurement, render
 
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[BenchInstance], list[Measurement]]] = {
     "release": release.run,
     "ingest": ingest.run,
     "hsm": hsm.run,
+    "accounts": accounts.run,
 }
 
 

@@ -12,9 +12,11 @@ from civicdata.identity.demo import refuse_demo_accounts_in_production
 from civicdata.identity.portal import init_identity
 from civicdata.input_guard import init_input_guard
 from civicdata.oauth.server import init_oauth
+from civicdata.rate_limits import init_rate_limits
 from civicdata.request_scope import EXTENSION, close_session
 from civicdata.security_headers import init_security_headers
 from civicdata.web import (
+    account_email,
     auditor,
     auth,
     budgets,
@@ -55,6 +57,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_identity(app)  # CSRF, portal sessions
     init_oauth(app)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account_email.bp)
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(transparency.bp)
@@ -67,4 +70,5 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(citizen.public)
     app.register_blueprint(civic_keys.bp)
     platform.vault  # noqa: B018  (prepares the keys before serving, not inside a request)
+    init_rate_limits(app, config.rate_limits)  # last: it wraps the registered views
     return app

@@ -45,6 +45,11 @@ class Config:
     argon2_time_cost: int
     argon2_memory_kib: int
     max_upload_mb: int
+    rate_limits: RateLimits
+    smtp_url: str  # "" sends mail to files in instance/outbox (development default)
+    mail_from: str
+    verify_token_hours: int
+    reset_token_minutes: int
     # Master keys: "local" (JSON keyring, development) or "pkcs11" (an HSM).
     key_manager: str = "local"
     kek_shards: int = 256  # key-encryption keys, one per citizen-hash shard
@@ -113,6 +118,11 @@ class Config:
             kek_shards=reader.integer("CIVIC_KEK_SHARDS", default=256, low=1),
             key_state_seconds=reader.integer("CIVIC_KEY_STATE_SECONDS", default=5, low=0),
             **({} if local_keys else _pkcs11_settings(reader)),
+            rate_limits=RateLimits.read(reader, relaxed=env == "testing"),
+            smtp_url=reader.string("CIVIC_SMTP_URL", default=""),
+            mail_from=reader.string("CIVIC_MAIL_FROM", default="civic-data@localhost"),
+            verify_token_hours=reader.integer("CIVIC_VERIFY_TOKEN_HOURS", default=48, low=1),
+            reset_token_minutes=reader.integer("CIVIC_RESET_TOKEN_MINUTES", default=60, low=1),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
@@ -134,6 +144,50 @@ def _pkcs11_settings(reader: _Reader) -> dict[str, object]:
         "pkcs11_token_label": reader.string("CIVIC_PKCS11_TOKEN_LABEL", default=None),
         "pkcs11_pin": pin,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Request limits (Flask-Limiter notation, e.g. ``"10 per minute; 100 per hour"``).
+
+    ``sign_in``, ``register`` and ``reset`` count form posts per client address;
+    ``token`` and ``api`` count per client address and, separately, per OAuth
+    client. ``storage`` is a ``limits`` storage URI: ``memory://`` counts per
+    process, ``redis://host:port/db`` across every worker of a city.
+    The testing environment relaxes the defaults so that ordinary tests are
+    never throttled; tests of the limits set them explicitly.
+    """
+
+    storage: str
+    key_prefix: str
+    sign_in: str
+    register: str
+    reset: str
+    token: str
+    api: str
+
+    DEFAULTS = {  # noqa: RUF012 - a class constant, not a field (slots)
+        "sign_in": "10 per minute; 100 per hour",
+        "register": "5 per minute; 30 per hour",
+        "reset": "5 per minute; 30 per hour",
+        "token": "60 per minute",
+        "api": "600 per minute",
+    }
+    RELAXED = "100000 per minute"
+
+    @classmethod
+    def read(cls, reader: _Reader, relaxed: bool) -> RateLimits:
+        values = {
+            name: reader.rate_limit(
+                f"CIVIC_RATELIMIT_{name.upper()}", cls.RELAXED if relaxed else default
+            )
+            for name, default in cls.DEFAULTS.items()
+        }
+        return cls(
+            storage=reader.string("CIVIC_RATELIMIT_STORAGE", default="memory://"),
+            key_prefix=reader.string("CIVIC_RATELIMIT_PREFIX", default="civic"),
+            **values,
+        )
 
 
 _DEV_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
@@ -176,6 +230,18 @@ class _Reader:
             raise ConfigError(f"{name}={raw!r} is not an integer") from None
         if value < low:
             raise ConfigError(f"{name}={value} must be at least {low}")
+        return value
+
+    def rate_limit(self, name: str, default: str) -> str:
+        from limits import parse_many
+
+        value = self._raw(name, default)
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{name}={value!r} is not a rate limit such as '10 per minute; 100 per hour'"
+            ) from None
         return value
 
     def secret(self, name: str, production: bool) -> str:

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicdata.citizens import create_citizen, find_citizen
+from civicdata.db import utcnow
 from civicdata.identity.models import Account
-from civicdata.identity.passwords import Passwords, password_problem
+from civicdata.identity.password_policy import password_problem, personal_words
+from civicdata.identity.passwords import Passwords
 from civicdata.models import Citizen, CitizenLookup
 from civicdata.vault import Vault
 from civicdata.vault.blind_index import BlindIndex
@@ -34,6 +36,13 @@ class AccountError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class EmailTaken(AccountError):
+    """The email belongs to an account already (never shown to the person registering)."""
+
+    def __init__(self) -> None:
+        super().__init__("email", "is already registered")
 
 
 def login_digest(index: BlindIndex, email: str) -> bytes:
@@ -55,10 +64,10 @@ def find_account(session: Session, index: BlindIndex, email: str) -> Account | N
     return account
 
 
-def _check(email: str, password: str) -> None:
+def _check(email: str, password: str, name: str | None = None) -> None:
     if not EMAIL.match(email.strip()):
         raise AccountError("email", "is not a valid email address")
-    problem = password_problem(password)
+    problem = password_problem(password, personal_words(email, name))
     if problem:
         raise AccountError("password", problem)
 
@@ -67,7 +76,7 @@ def _ensure_free(session: Session, index: BlindIndex, email: str) -> bytes:
     digest = login_digest(index, email)
     taken = session.execute(select(Account.id).where(Account.login_digest == digest)).first()
     if taken or find_citizen(session, index, "email", email):
-        raise AccountError("email", "is already registered")
+        raise EmailTaken()
     return digest
 
 
@@ -85,8 +94,11 @@ def register_citizen(
     password: str,
     name: str | None = None,
 ) -> Account:
-    """Create a citizen pseudonym (sealed email and name) and its account."""
-    _check(email, password)
+    """Create a citizen pseudonym (sealed email and name) and its account.
+
+    The account's email is unverified until :func:`mark_email_verified`.
+    """
+    _check(email, password, name)
     digest = _ensure_free(session, index, email)
     citizen = create_citizen(
         session, vault, index, email=email.strip(), name=name or None, registered=True
@@ -113,7 +125,10 @@ def link_citizen_account(
     email: str,
     password: str,
 ) -> Account:
-    """Give an existing citizen (e.g. created by a data source) an account."""
+    """Give an existing citizen (e.g. created by a data source) an account.
+
+    An operator links it on the citizen's behalf, so the email counts as verified.
+    """
     _check(email, password)
     digest = _ensure_free(session, index, email)
     citizen = session.get(Citizen, citizen_id)
@@ -130,6 +145,7 @@ def link_citizen_account(
         login_digest=digest,
         password_hash=passwords.hash(password),
         citizen_id=citizen_id,
+        email_verified_at=utcnow(),
     )
     session.add(account)
     session.flush()
@@ -161,19 +177,53 @@ def create_staff_account(
         login_digest=_ensure_free(session, index, email),
         password_hash=passwords.hash(password),
         department=department,
+        email_verified_at=utcnow(),  # an operator vouches for staff addresses
     )
     session.add(account)
     session.flush()
     return account
 
 
+def account_personal_words(session: Session, vault: Vault, account: Account) -> list[str]:
+    """The words from a citizen account's own (sealed) email and name a password must avoid."""
+    citizen = session.get(Citizen, account.citizen_id) if account.citizen_id else None
+    if citizen is None or citizen.erased_at is not None:
+        return []
+    cipher = vault.cipher(session, citizen.id)
+    opened = {
+        column: cipher.open(sealed, "citizens", column, citizen.id).decode()
+        for column, sealed in (("email", citizen.email_enc), ("name", citizen.name_enc))
+        if sealed is not None
+    }
+    return personal_words(opened.get("email"), opened.get("name"))
+
+
 def change_password(
-    session: Session, account: Account, passwords: Passwords, new_password: str, now: datetime
+    session: Session,
+    account: Account,
+    passwords: Passwords,
+    new_password: str,
+    now: datetime,
+    *,
+    index: BlindIndex,
+    personal: Collection[str] = (),
 ) -> None:
-    """Set a new password and end every portal session of the account."""
-    problem = password_problem(new_password)
+    """Set a new password and end every portal session of the account.
+
+    ``personal`` (see :func:`account_personal_words`) are words it must not contain;
+    a password equal to the account's own email is refused in any case.
+    """
+    problem = password_problem(new_password, personal)
+    if problem is None and login_digest(index, new_password) == account.login_digest:
+        problem = "must not contain your email address or name"
     if problem:
         raise AccountError("new_password", problem)
     account.password_hash = passwords.hash(new_password)
     account.password_changed_at = now
     account.session_version += 1
+
+
+def mark_email_verified(account: Account, now: datetime) -> None:
+    """The account's owner proved they read mail at its address."""
+    if account.email_verified_at is None:
+        account.email_verified_at = now

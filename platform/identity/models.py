@@ -16,7 +16,8 @@ class Account(Base):
     """Someone who signs in to the portal.
 
     ``login_digest`` is the blind-index digest of the email (kind ``email``),
-    never the email itself. A citizen account points at its citizen pseudonym;
+    never the email itself, so mail goes to the address the owner types (or,
+    for a citizen, the sealed address on the pseudonym). A citizen account points at its citizen pseudonym;
     an analyst belongs to a department. Raising ``session_version`` ends every
     portal session of the account (sign-out everywhere, password change).
     """
@@ -35,6 +36,9 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    # When the owner proved they read mail at the address; until then a
+    # self-registered citizen cannot sign in.
+    email_verified_at: Mapped[datetime | None]
 
 
 class PortalSession(Base):

@@ -13,9 +13,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from civicdata.config import Config
 
-MIN_LENGTH = 10
-MAX_LENGTH = 256
-
 
 @dataclass(frozen=True)
 class Verification:
@@ -49,12 +46,3 @@ class Passwords:
         if self._hasher.check_needs_rehash(stored):
             return Verification(ok=True, new_hash=self._hasher.hash(password))
         return Verification(ok=True)
-
-
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is not acceptable, or ``None``."""
-    if len(password) < MIN_LENGTH:
-        return f"must have at least {MIN_LENGTH} characters"
-    if len(password) > MAX_LENGTH:
-        return f"must have at most {MAX_LENGTH} characters"
-    return None

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from civicdata.audit import record_event_committed
 from civicdata.db import transaction, utcnow
+from civicdata.identity.account_mail import AccountMail
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
 from civicdata.identity.passwords import Passwords
@@ -45,6 +46,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class IdentityServices:
     passwords: Passwords
     limits: SessionLimits
+    mail: AccountMail
 
 
 csrf = CSRFProtect()
@@ -56,7 +58,9 @@ def init_identity(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, by path
     csrf.init_app(app)
     app.extensions["civic_identity"] = IdentityServices(
-        passwords=Passwords(platform.config), limits=SessionLimits.from_config(platform.config)
+        passwords=Passwords(platform.config),
+        limits=SessionLimits.from_config(platform.config),
+        mail=AccountMail.from_config(platform.config),
     )
     app.before_request(_check_csrf)
     app.before_request(_resume_portal_session)

@@ -37,6 +37,9 @@ class MatchedToken:
         row, now = self.row, utcnow()
         if row.revoked_at is not None:
             return False
+        client = db_session().get(OAuthClient, row.client_id)
+        if client is None or client.disabled_at is not None:
+            return False
         expires = row.expires_at if self.kind == "access_token" else row.refresh_expires_at
         if expires is None or expires <= now:
             return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from civicdata.oauth.grants import AUTH_METHODS
+from civicdata.oauth.prompt import PROMPTS, RESPONSE_MODES
 from civicdata.oauth.signing import ALGORITHM
 
 LANGUAGES = ("en", "ca")
@@ -22,7 +23,8 @@ def server_metadata(issuer: str, scopes_supported: list[str]) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth/jwks",
         "scopes_supported": scopes_supported,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": list(RESPONSE_MODES),
+        "prompt_values_supported": sorted(PROMPTS),
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

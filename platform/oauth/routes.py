@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -25,6 +26,7 @@ from civicdata.oauth.authorizations import record_authorization
 from civicdata.oauth.consent_screen import choose_language, describe, granted_scope
 from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
 from civicdata.oauth.metadata import LANGUAGES, server_metadata
+from civicdata.oauth.prompt import check_response_mode, requested_prompts
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.oauth.server import endpoint_response, oauth_state, token_response
 from civicdata.request_scope import current_platform, db_session
@@ -54,11 +56,22 @@ def authorize() -> ResponseReturnValue:
     server = oauth_state().server
     account = current_account()
     try:
+        check_response_mode(request.values)  # before anything is sent back in another mode
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
         return _refuse(error, account)
+    try:
+        prompts = requested_prompts(request.values)
+    except OAuth2Error as error:
+        return _refuse(_to_client(error, grant), account)
+    if "none" in prompts:  # never a page: the answer goes to the client
+        if account is None or account.role != "citizen":
+            return _refuse(_to_client(LoginRequiredError(), grant), account)
+        return _refuse(_to_client(ConsentRequiredError(), grant), account)
     if account is None:
         return redirect(url_for("auth.login", next=request.full_path))
+    if "login" in prompts and request.method == "GET":
+        return _sign_in_again(prompts)
     if account.role != "citizen":
         record_event_committed(
             current_platform().sessions,
@@ -84,6 +97,24 @@ def authorize() -> ResponseReturnValue:
             query=request.query_string.decode(),
         )
     return _decide(grant, account, language)
+
+
+def _to_client(error: OAuth2Error, grant: Any) -> OAuth2Error:
+    """Send ``error`` to the client's verified redirect URI, with its ``state``."""
+    error.redirect_uri = grant.redirect_uri
+    error.state = grant.request.payload.state
+    return error
+
+
+def _sign_in_again(prompts: frozenset[str]) -> ResponseReturnValue:
+    """``prompt=login``: the password again, then this request without ``login``."""
+    args = request.args.to_dict(flat=True)
+    remaining = sorted(prompts - {"login"})
+    if remaining:
+        args["prompt"] = " ".join(remaining)
+    else:
+        args.pop("prompt", None)
+    return redirect(url_for("auth.login", next=url_for("oauth.authorize", **args), reauth=1))
 
 
 def _decide(grant: Any, account: Account, language: str) -> ResponseReturnValue:

@@ -30,6 +30,9 @@ FIXED = {
     "aggregates:request": "department",
     "audit:read": "auditor",
 }
+# A request's scope is refused beyond these (the catalog has a few dozen values).
+MAX_SCOPE_CHARS = 2000
+MAX_SCOPE_VALUES = 64
 PURPOSE_PREFIX = "purpose:"
 INGEST_PREFIX = "ingest:"
 

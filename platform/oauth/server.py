@@ -56,10 +56,23 @@ class CivicAuthorizationServer(AuthorizationServer):
         return cast(Response, super().handle_response(status_code, payload, headers))
 
     def validate_requested_scope(self, scope: str | None) -> None:
-        """Unknown scopes are ``invalid_scope`` (the catalog of purposes and datasets decides)."""
-        unknown = [s for s in scope_lib.split(scope) if oauth_state().scopes.role_of(s) is None]
+        """Unknown scopes are ``invalid_scope`` (the catalog of purposes and datasets decides).
+
+        The scope is capped in size, and errors count scope values, never echo them.
+        """
+        if scope and len(scope) > scope_lib.MAX_SCOPE_CHARS:
+            raise InvalidScopeError(
+                f"The scope is too long: at most {scope_lib.MAX_SCOPE_CHARS} characters."
+            )
+        values = scope_lib.split(scope)
+        if len(values) > scope_lib.MAX_SCOPE_VALUES:
+            raise InvalidScopeError(f"Too many scope values: at most {scope_lib.MAX_SCOPE_VALUES}.")
+        unknown = [s for s in values if oauth_state().scopes.role_of(s) is None]
         if unknown:
-            raise InvalidScopeError(f"Unknown scope: {scope_lib.join(unknown)}.")
+            raise InvalidScopeError(
+                f"{len(unknown)} unknown scope value(s); see scopes_supported in the "
+                "discovery document."
+            )
 
 
 @dataclass

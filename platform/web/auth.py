@@ -11,9 +11,16 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
-from civicdata.identity.accounts import AccountError, change_password, register_citizen
+from civicdata.identity.accounts import (
+    AccountError,
+    EmailTaken,
+    account_personal_words,
+    change_password,
+    register_citizen,
+)
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.authentication import authenticate
+from civicdata.identity.password_policy import Assessment, assess, personal_words
 from civicdata.identity.portal import (
     current_account,
     identity_services,
@@ -34,7 +41,8 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
-        if current_account() is not None:
+        # ``reauth``: an app asked for a fresh sign-in (OpenID Connect prompt=login).
+        if current_account() is not None and not request.args.get("reauth"):
             return redirect(form.next.data)
         return render_template("auth/login.html", form=form)
     if not form.validate():
@@ -55,6 +63,18 @@ def login() -> ResponseReturnValue:
     if outcome.account is None:
         error = "The email or password is not right."
         return render_template("auth/login.html", form=form, error=error), 401
+    if outcome.account.email_verified_at is None:
+        # The password was right, so telling that the address is unconfirmed reveals nothing.
+        db_session().rollback()
+        record_event_committed(
+            current_platform().sessions,
+            actor=actor_of(outcome.account),
+            action="login",
+            decision="unverified",
+        )
+        identity_services().mail.send_verification(form.email.data or "", outcome.account)
+        error = "Confirm your email address first: we have sent you a new link."
+        return render_template("auth/login.html", form=form, error=error), 403
     sign_in(outcome.account)
     db_session().commit()
     return redirect(safe_next(form.next.data))
@@ -74,24 +94,38 @@ def logout() -> ResponseReturnValue:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> ResponseReturnValue:
-    """Residents register with an email and a password; staff accounts come from operators."""
+    """Residents register with an email and a password; staff accounts come from operators.
+
+    The answer is the same whether or not the email has an account already:
+    the address's owner gets either a confirmation link or a note that they
+    are registered, and the password is hashed in both cases.
+    """
     form = RegisterForm()
     if request.method == "GET":
         return render_template("auth/register.html", form=form)
     if not form.validate():
-        return render_template("auth/register.html", form=form), 400
-    platform = current_platform()
+        return render_template("auth/register.html", form=form, **_strength(form)), 400
+    platform, services = current_platform(), identity_services()
     session = db_session()
+    email = form.email.data or ""
     try:
         account = register_citizen(
             session,
             vault=platform.vault,
             index=platform.keys.blind_index,
-            passwords=identity_services().passwords,
-            email=form.email.data or "",
+            passwords=services.passwords,
+            email=email,
             password=form.password.data or "",
             name=form.name.data or None,
         )
+    except EmailTaken:
+        session.rollback()
+        services.passwords.hash(form.password.data or "")  # the cost of a new account
+        services.mail.send_already_registered(email)
+        record_event_committed(
+            platform.sessions, actor="anonymous", action="register", decision="duplicate"
+        )
+        return render_template("auth/check_inbox.html", reason="register")
     except AccountError as exc:
         session.rollback()
         record_event_committed(
@@ -102,12 +136,17 @@ def register() -> ResponseReturnValue:
             field=exc.field,
         )
         getattr(form, exc.field).errors = [exc.message]
-        return render_template("auth/register.html", form=form), 400
+        return render_template("auth/register.html", form=form, **_strength(form)), 400
     record_event(session, actor=actor_of(account), action="register", role="citizen")
-    sign_in(account)
+    services.mail.send_verification(email, account)
     session.commit()
-    flash("Welcome! Your account is ready.", "info")
-    return redirect(url_for("auth.account"))
+    return render_template("auth/check_inbox.html", reason="register")
+
+
+def _strength(form: RegisterForm) -> dict[str, Assessment]:
+    """The strength meter's reading of a submitted password (feedback without JavaScript)."""
+    personal = personal_words(form.email.data, form.name.data)
+    return {"strength": assess(form.password.data or "", personal)}
 
 
 @bp.get("/account")
@@ -136,11 +175,21 @@ def password() -> ResponseReturnValue:
         )
         form.current.errors = ["The current password is not right."]
         return render_template("auth/account.html", form=form), 400
+    platform = current_platform()
     try:
-        change_password(db_session(), signed_in, services.passwords, form.new.data or "", utcnow())
+        change_password(
+            db_session(),
+            signed_in,
+            services.passwords,
+            form.new.data or "",
+            utcnow(),
+            index=platform.keys.blind_index,
+            personal=account_personal_words(db_session(), platform.vault, signed_in),
+        )
     except AccountError as exc:
         form.new.errors = [exc.message]
-        return render_template("auth/account.html", form=form), 400
+        strength = assess(form.new.data or "", [])
+        return render_template("auth/account.html", form=form, strength=strength), 400
     record_event(db_session(), actor=actor_of(signed_in), action="password.change")
     sign_in(signed_in)
     db_session().commit()

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from civicdata.identity.passwords import MAX_LENGTH, MIN_LENGTH
+from civicdata.identity.password_policy import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -36,3 +36,21 @@ class PasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new", message="The passwords differ.")],
     )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new", message="The passwords differ.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token."""

@@ -26,7 +26,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from flask.testing import FlaskClient
 
 from civicdata.context import Platform
-from civicdata.identity.accounts import create_staff_account, register_citizen
+from civicdata.db import utcnow
+from civicdata.identity.accounts import (
+    create_staff_account,
+    mark_email_verified,
+    register_citizen,
+)
 from civicdata.identity.models import Account
 from civicdata.identity.passwords import Passwords
 from civicdata.oauth.clients import RegisteredClient, register_client
@@ -83,8 +88,13 @@ def new_app_client(
 
 
 def new_citizen(
-    platform: Platform, email: str, password: str = PASSWORD, name: str | None = None
+    platform: Platform,
+    email: str,
+    password: str = PASSWORD,
+    name: str | None = None,
+    verified: bool = True,
 ) -> Account:
+    """A registered citizen; ``verified``: who has confirmed their email address."""
     with platform.sessions() as session:
         account = register_citizen(
             session,
@@ -95,6 +105,8 @@ def new_citizen(
             password=password,
             name=name,
         )
+        if verified:
+            mark_email_verified(account, utcnow())
         session.commit()
     return account
 

@@ -144,15 +144,15 @@ def test_login_form_without_csrf_token_is_refused(client, platform_) -> None:
         assert session.scalars(select(PortalSession)).first() is None
 
 
-def test_registration_in_the_portal(client, platform_) -> None:
+def test_registration_in_the_portal_needs_a_confirmed_email(client, platform_) -> None:
     page = client.get("/register")
     form = {"email": "new@example.org", "password": PASSWORD, "confirm": PASSWORD, "name": "Nova"}
     answer = client.post("/register", data={**form, "csrf_token": csrf_token(page.text)})
-    assert answer.status_code == 302 and answer.headers["Location"] == "/account"
-    assert "citizen" in client.get("/account").text
-    page = client.get("/register")  # signing in started a new session, with a new CSRF token
-    again = client.post("/register", data={**form, "csrf_token": csrf_token(page.text)})
-    assert again.status_code == 400 and "already registered" in again.text
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert client.get("/account").status_code == 302  # not signed in
+    unconfirmed = sign_in(client, "new@example.org")
+    assert unconfirmed.status_code == 403 and "Confirm your email" in unconfirmed.text
+    page = client.get("/register")
     mismatch = client.post(
         "/register",
         data={
@@ -163,6 +163,16 @@ def test_registration_in_the_portal(client, platform_) -> None:
         },
     )
     assert mismatch.status_code == 400 and "passwords differ" in mismatch.text
+    weak = client.post(
+        "/register",
+        data={
+            "email": "weak@example.org",
+            "password": "1234567890",
+            "confirm": "1234567890",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert weak.status_code == 400 and "<meter" in weak.text and 'value="0"' in weak.text
 
 
 def test_staff_sign_in_with_the_blind_index(client, platform_) -> None:
