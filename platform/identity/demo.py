@@ -191,7 +191,14 @@ def _sign_in(session: Session, platform: Platform, email: str, fixed: str) -> di
     password = _password(platform, fixed)
     account = find_account(session, platform.keys.blind_index, email)
     if account is not None and password != fixed:
-        change_password(session, account, Passwords(platform.config), password, utcnow())
+        change_password(
+            session,
+            account,
+            Passwords(platform.config),
+            password,
+            utcnow(),
+            index=platform.keys.blind_index,
+        )
     return {"email": email, "password": password}
 
 

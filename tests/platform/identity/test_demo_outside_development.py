@@ -30,6 +30,7 @@ PRODUCTION = {
     "CIVIC_PUBLIC_URL": "https://city.example",
     "CIVIC_ARGON2_TIME_COST": "2",
     "CIVIC_ARGON2_MEMORY_KIB": "19456",
+    "CIVIC_ALLOW_LOCAL_KEYRING": "1",  # the test's keys are a local keyring
 }
 
 
