@@ -16,6 +16,13 @@ mean, a quantile...). It says, in one place:
 
 A measure may be built from others' components (a mean is a sum and a count):
 each :class:`Component` carries the kind that aggregates it.
+
+Every component is an exact aggregate of bounded records (a count, a clamped
+sum, histogram bins, quantile candidate scores), noised once by OpenDP, with a
+sensitivity that its bounding guarantees. Such aggregates add up across shards
+of citizens, so a release engine that sums per-shard partial aggregates before
+noise needs only :meth:`~MeasureKind.expression` split into its exact part and
+its OpenDP measurement on the totals; nothing else here changes.
 """
 
 from __future__ import annotations
