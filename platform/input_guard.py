@@ -63,8 +63,8 @@ def _refuse(field: str, message: str, status: int = 400) -> None:
     )
 
 
-def _check_text(field: str, raw: bytes) -> None:
-    """``raw`` must be UTF-8 without NUL; an integer literal must fit 64 bits."""
+def _check_text(field: str, raw: bytes, numbers: bool = True) -> None:
+    """``raw`` must be UTF-8 without NUL; an integer literal must fit 64 bits (if ``numbers``)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -72,7 +72,7 @@ def _check_text(field: str, raw: bytes) -> None:
         return
     if "\x00" in text:
         _refuse(field, "contains a NUL character")
-    if _INTEGER.fullmatch(text) and (len(text) > 20 or abs(int(text)) > INT64_MAX):
+    if numbers and _INTEGER.fullmatch(text) and (len(text) > 20 or abs(int(text)) > INT64_MAX):
         _refuse(field, "integer out of range (at most 2^63-1)")
 
 
@@ -86,11 +86,13 @@ def _check_path() -> None:
 
 
 def _check_query() -> None:
+    # OAuth's state, nonce and PKCE values are opaque strings a client may make of digits.
+    numbers = not request.path.startswith("/oauth/")
     for pair in request.query_string.split(b"&"):
         name, _, value = pair.replace(b"+", b" ").partition(b"=")
         _check_text("query parameter", unquote_to_bytes(name))
         label = unquote_to_bytes(name).decode("utf-8")
-        _check_text(f"query parameter {label!r}", unquote_to_bytes(value))
+        _check_text(f"query parameter {label!r}", unquote_to_bytes(value), numbers)
 
 
 def _check_headers() -> None:

@@ -12,6 +12,8 @@ from flask import Blueprint, Flask
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
+from civicdata.api.contract import serve_contract
+
 API_PREFIX = "/api/v1"
 
 
@@ -19,7 +21,7 @@ def init_api(app: Flask) -> Api:
     app.config.update(
         API_TITLE="Civic Data Platform API",
         API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
+        OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
@@ -45,6 +47,7 @@ def init_api(app: Flask) -> Api:
     api = Api(app)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{blueprint.url_prefix or ''}")
+    serve_contract(app, api.spec.to_dict)
     app.extensions["civic_api"] = api
     return api
 

@@ -200,6 +200,7 @@ def require_oauth(scope: str = "", roles: Iterable[str] | None = None) -> Callab
             )
             return view(*args, **kwargs)
 
+        guarded.oauth_requirement = (required, allowed)  # type: ignore[attr-defined]  # for the OpenAPI security
         return cast(F, guarded)
 
     return decorator
