@@ -135,3 +135,29 @@ def test_links_expire_and_forged_links_fail(mail_client, smtp, platform_, app) -
     with platform_.sessions() as session, pytest.raises(TokenError, match="not valid"):
         verify_tokens.redeem(session, token, utcnow())
     assert mail_client.get("/reset/not-a-token").status_code == 400
+
+
+def test_the_live_strength_meter_reads_the_same_check(client) -> None:
+    page = client.get("/register")
+    refused = client.post("/password/strength", data={"password": "x"})
+    assert refused.status_code == 400  # CSRF-protected like every form post
+    weak = client.post(
+        "/password/strength",
+        data={"password": "P@ssw0rd12345678", "email": "gus@example.org"},
+        headers={"X-CSRFToken": csrf_token(page.text)},
+    )
+    assert weak.status_code == 200 and weak.json["score"] < 3
+    assert "most common" in " ".join(weak.json["problems"])
+    assert weak.headers["Cache-Control"] == "no-store"
+    own = client.post(
+        "/password/strength",
+        data={"password": "gus@example.org and more", "email": "gus@example.org"},
+        headers={"X-CSRFToken": csrf_token(page.text)},
+    )
+    assert "email address or name" in " ".join(own.json["problems"])
+    strong = client.post(
+        "/password/strength",
+        data={"password": NEW_PASSWORD},
+        headers={"X-CSRFToken": csrf_token(page.text)},
+    )
+    assert strong.json["score"] >= 3 and strong.json["problems"] == []
