@@ -9,6 +9,7 @@ from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.identity.portal import init_identity
+from civicdata.oauth import routes as oauth_routes
 from civicdata.oauth.server import init_oauth
 from civicdata.request_scope import EXTENSION, close_session
 from civicdata.web import (
@@ -46,7 +47,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(portal.bp)
 
     init_identity(app)  # CSRF, portal sessions
-    init_oauth(app)  # /oauth/*, /.well-known/*
+    init_oauth(app, platform)
+    app.register_blueprint(oauth_routes.bp)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
 
     app.register_blueprint(auditor.bp)

@@ -52,21 +52,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
 
 
-def all_metadata() -> list[MetaData]:
-    """Every schema the platform migrates: its own tables and the domain packages'."""
-    import civicdata.models  # noqa: F401  (registers the platform's tables)
-
-    return [Base.metadata, *_domain_metadata()]
-
-
-def _domain_metadata() -> list[MetaData]:
-    """Tables declared by domain packages (which cannot import this module)."""
-    from consent.tables import metadata as consent_metadata
-    from policies.tables import metadata as policies_metadata
-
-    return [consent_metadata, policies_metadata]
-
-
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -29,7 +29,6 @@ from civicdata.api.audit_schemas import (
     VerificationOut,
     event_filter,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import (
     csv_chunks,
@@ -44,6 +43,7 @@ from civicdata.audit.tree import prove_consistency
 from civicdata.keys import public_pem
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
+from civicdata.request_scope import current_platform, db_session
 
 blp = Blueprint(
     "audit",

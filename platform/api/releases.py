@@ -19,7 +19,6 @@ from civicdata.api.release_schemas import (
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.keys import public_pem
@@ -31,6 +30,7 @@ from civicdata.releases.errors import Denied, InvalidQuery, ReleaseError, Releas
 from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
+from civicdata.request_scope import current_platform, db_session
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, from_units, text
 
 blp = Blueprint(

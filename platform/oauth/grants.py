@@ -31,7 +31,6 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import transaction, utcnow
 from civicdata.identity.models import Account
 from civicdata.models import Citizen
@@ -40,6 +39,8 @@ from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest
 from civicdata.oauth.models import OAuthAuthorization, OAuthClient, OAuthCode, OAuthToken
 from civicdata.oauth.signing import ALGORITHM
+from civicdata.oauth.state import oauth_state
+from civicdata.request_scope import current_platform, db_session
 
 CODE_LIFETIME = timedelta(minutes=5)
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -237,16 +238,12 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         return found is not None
 
     def resolve_client_private_key(self, client: OAuthClient) -> RSAKey:
-        from civicdata.oauth.server import oauth_state
-
         return oauth_state().id_key.key
 
     def get_client_algorithm(self, client: OAuthClient) -> str:
         return ALGORITHM
 
     def get_encode_header(self, client: OAuthClient) -> dict[str, str]:
-        from civicdata.oauth.server import oauth_state
-
         return {"alg": ALGORITHM, "kid": oauth_state().id_key.kid}
 
     def get_client_claims(self, client: OAuthClient) -> dict[str, Any]:

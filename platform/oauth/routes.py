@@ -14,7 +14,6 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
 from civicdata.errors import problem
@@ -26,7 +25,9 @@ from civicdata.oauth.consent_screen import choose_language, describe, granted_sc
 from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
 from civicdata.oauth.metadata import LANGUAGES, server_metadata
 from civicdata.oauth.protect import current_grant, require_oauth
-from civicdata.oauth.server import endpoint_response, oauth_state, token_response
+from civicdata.oauth.server import endpoint_response, token_response
+from civicdata.oauth.state import oauth_state
+from civicdata.request_scope import current_platform, db_session
 
 bp = Blueprint("oauth", __name__)
 

@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, ValidationError
 
 from civicdata.api.audit_schemas import EventListQuery, ExportQuery, event_filter
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
@@ -37,6 +36,7 @@ from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.keys import SIGNING_PUBLIC_FILE, public_pem
 from civicdata.models import AuditEvent
+from civicdata.request_scope import current_platform, db_session
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")

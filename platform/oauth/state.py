@@ -1,0 +1,46 @@
+"""The per-app OAuth services, looked up by grants, routes and the server alike.
+
+Low in the import graph on purpose: grants need the ID-token key and the
+server needs the scope catalog while a request runs, and neither may import
+:mod:`civicdata.oauth.server`, which imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import cast
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from flask import current_app
+
+from civicdata.context import Platform
+from civicdata.oauth.scopes import ScopeCatalog, platform_scopes
+from civicdata.oauth.signing import IdTokenKey, load_id_token_key
+
+EXTENSION = "civic_oauth"
+
+
+@dataclass
+class OAuthState:
+    """Per-app OAuth services, kept in ``app.extensions["civic_oauth"]``.
+
+    The scope catalog and the ID-token key load on first use, so an app starts
+    (health probes, portal) even before ``civic init`` has created the key.
+    """
+
+    server: AuthorizationServer
+    platform: Platform
+
+    @cached_property
+    def scopes(self) -> ScopeCatalog:
+        return platform_scopes(self.platform.purposes, self.platform.catalog.datasets)
+
+    @cached_property
+    def id_key(self) -> IdTokenKey:
+        return load_id_token_key(self.platform.config)
+
+
+def oauth_state() -> OAuthState:
+    """The running app's OAuth services."""
+    return cast(OAuthState, current_app.extensions[EXTENSION])
