@@ -8,7 +8,9 @@ from civicdata import errors
 from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
+from civicdata.edge import init_edge
 from civicdata.identity.portal import init_identity
+from civicdata.logs import configure_logging
 from civicdata.oauth import routes as oauth_routes
 from civicdata.oauth.server import init_oauth
 from civicdata.request_scope import EXTENSION, close_session
@@ -19,6 +21,7 @@ from civicdata.web import (
     citizen,
     console,
     health,
+    metrics,
     portal,
     privacy_loss,
     transparency,
@@ -28,6 +31,7 @@ from civicdata.web import (
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
     """Build the app; ``config`` defaults to the environment, parsed once."""
     config = config or (platform.config if platform else Config.from_env())
+    configure_logging(config.log_level)
     platform = platform or Platform.build(config)
     app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
     app.config.update(
@@ -40,10 +44,12 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     )
     app.extensions[EXTENSION] = platform
     app.teardown_appcontext(close_session)
+    init_edge(app)  # request id, a log line and metrics for every request
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(portal.bp)
 
     init_identity(app)  # CSRF, portal sessions

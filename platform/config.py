@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_CITY_DIR = Path(__file__).resolve().parent.parent / "policies" / "city"
 
 
@@ -44,6 +45,8 @@ class Config:
     argon2_time_cost: int
     argon2_memory_kib: int
     max_upload_mb: int
+    metrics_token: str | None
+    log_level: str
 
     @property
     def production(self) -> bool:
@@ -93,6 +96,8 @@ class Config:
                 "CIVIC_ARGON2_MEMORY_KIB", default=65536, low=8 if env == "testing" else 19456
             ),
             max_upload_mb=reader.integer("CIVIC_MAX_UPLOAD_MB", default=1024, low=1),
+            metrics_token=reader.optional_secret("CIVIC_METRICS_TOKEN"),
+            log_level=reader.choice("CIVIC_LOG_LEVEL", LOG_LEVELS, default="INFO"),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
@@ -136,6 +141,13 @@ class _Reader:
             raise ConfigError(f"{name}={raw!r} is not an integer") from None
         if value < low:
             raise ConfigError(f"{name}={value} must be at least {low}")
+        return value
+
+    def optional_secret(self, name: str) -> str | None:
+        """A secret that may be absent (the feature it guards is then off)."""
+        value = self._environ.get(name) or None
+        if value is not None and len(value) < 32:
+            raise ConfigError(f"{name} must be a random value of at least 32 characters")
         return value
 
     def secret(self, name: str, production: bool) -> str:

@@ -16,6 +16,7 @@ from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
 from civicdata.keys import KeySet, load_keys
+from civicdata.metrics import TimedKeyManager
 from civicdata.vault import Vault
 from consent.append_only import guard_append_only
 from consent.purposes import Purpose, load_purposes
@@ -47,7 +48,7 @@ class Platform:
 
     @cached_property
     def vault(self) -> Vault:
-        return Vault(self.keys.keyring)
+        return Vault(TimedKeyManager(self.keys.keyring))
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, abort, json, request
 from flask_smorest import Blueprint
 
+from civicdata import telemetry
 from civicdata.api.release_schemas import (
     PlanOut,
     ReleaseOut,
@@ -60,6 +61,7 @@ def error_response(exc: ReleaseError) -> Response:
         )
     if isinstance(exc, Denied):
         decision = exc.decision
+        telemetry.release_denied(decision.request.dataset, decision.policy_id)
         return problem(
             403,
             "Forbidden",
@@ -135,6 +137,12 @@ def create() -> Response:
         )
     except ReleaseError as exc:
         return error_response(exc)
+    telemetry.release_served(
+        outcome.decision.request.dataset,
+        outcome.release.id,
+        outcome.charged.epsilon,
+        outcome.served_from_store,
+    )
     response = _json(_outcome_body(outcome), 200 if outcome.served_from_store else 201)
     response.headers["Location"] = f"{request.path}/{outcome.release.id}"
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from civicdata import telemetry
 from civicdata.cli.base import CivicContext, civic_error, pass_civic
 from civicdata.vault import LocalKeyring
 
@@ -26,6 +27,7 @@ def rotate(civic: CivicContext, batch_size: int) -> None:
     keyring = LocalKeyring.load(path).with_new_primary()
     keyring.save(path)
     click.echo(f"new primary master key {keyring.primary_id}")
+    telemetry.key_operation("rotate", primary=keyring.primary_id)
     _rewrap(civic, keyring, batch_size)
 
 
@@ -46,6 +48,7 @@ def _rewrap(civic: CivicContext, keyring: LocalKeyring, batch_size: int) -> None
         with click.progressbar(length=total, label="re-wrapping data keys") as bar:
             done = vault.rewrap_all(session, batch_size=batch_size, progress=bar.update)
     click.echo(f"re-wrapped {done} data key(s); old master keys may now be retired")
+    telemetry.key_operation("rewrap", primary=keyring.primary_id, rewrapped=done)
 
 
 @keys.command("retire")
@@ -63,6 +66,7 @@ def retire(civic: CivicContext, key_id: str) -> None:
         raise civic_error(f"{still} data key(s) still wrapped by {key_id}; run `civic keys rewrap`")
     keyring.without(key_id).save(path)
     click.echo(f"retired master key {key_id}")
+    telemetry.key_operation("retire", key=key_id)
 
 
 @keys.command("list")

@@ -23,6 +23,7 @@ from typing import IO
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicdata import telemetry
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
 from civicdata.db import utcnow
@@ -167,6 +168,14 @@ def _ingest(
     except IntegrityError:
         session.rollback()
         return _after_race(session, upload, body)
+    telemetry.ingestion_finished(
+        outcome.dataset,
+        outcome.id,
+        outcome.status,
+        stored=outcome.stored,
+        duplicates=outcome.duplicates,
+        rejected=outcome.rejected,
+    )
     return response
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from civicdata import telemetry
 from civicdata.api.releases import csv_response
 from civicdata.db import utcnow
 from civicdata.identity.audit_trail import actor_of
@@ -79,6 +80,12 @@ def query() -> ResponseReturnValue:
     try:
         if request.form.get("action") == "request":
             outcome = service.request(_requester(), form.payload())
+            telemetry.release_served(
+                outcome.decision.request.dataset,
+                outcome.release.id,
+                outcome.charged.epsilon,
+                outcome.served_from_store,
+            )
             return redirect(
                 url_for(
                     "console.release",
@@ -90,6 +97,7 @@ def query() -> ResponseReturnValue:
     except InvalidQuery as exc:
         return _page(form, 422, errors=exc.errors)
     except Denied as exc:
+        telemetry.release_denied(exc.decision.request.dataset, exc.decision.policy_id)
         return _page(form, 403, denied=exc.decision.explanation)
     except ReleaseNotComputed as exc:
         return _page(form, 500, failed=str(exc))
