@@ -13,7 +13,7 @@ from civicdata.identity.portal import init_identity
 from civicdata.logs import configure_logging
 from civicdata.oauth import routes as oauth_routes
 from civicdata.oauth.server import init_oauth
-from civicdata.request_scope import EXTENSION, close_session
+from civicdata.request_scope import init_request_scope
 from civicdata.web import (
     auditor,
     auth,
@@ -42,9 +42,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
-    app.extensions[EXTENSION] = platform
-    app.teardown_appcontext(close_session)
     init_edge(app)  # request id, a log line and metrics for every request
+    init_request_scope(app, platform)  # one session per request, committed on success
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler

@@ -20,13 +20,13 @@ from civicdata.api.release_schemas import (
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
+from civicdata.downloads import release_csv_download
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.keys import public_pem
 from civicdata.models import StoredRelease
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.releases import signing
-from civicdata.releases.csv_export import release_csv
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseError, ReleaseNotComputed
 from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
@@ -187,7 +187,7 @@ def read(release_id: str) -> Response:
     ):
         abort(404, description="No release with this id is visible to you.")
     if _wants_csv():
-        return csv_response(published)
+        return release_csv_download(published)
     return _json(signed(published))
 
 
@@ -198,12 +198,6 @@ def _wants_csv() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"
-
-
-def csv_response(published: Published) -> Response:
-    response = Response(release_csv(published.document), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{published.id}.csv"'
-    return response
 
 
 @blp.route("/signing-key", methods=["GET"])

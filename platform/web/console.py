@@ -15,8 +15,8 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from civicdata import telemetry
-from civicdata.api.releases import csv_response
 from civicdata.db import utcnow
+from civicdata.downloads import release_csv_download
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.budgets import grant_budgets
@@ -162,4 +162,4 @@ def release(release_id: str) -> ResponseReturnValue:
 @login_required("analyst")
 def release_csv(release_id: str) -> Response:
     """The release's cells as CSV (value, lower, upper, half_width)."""
-    return csv_response(_visible(release_id))
+    return release_csv_download(_visible(release_id))
