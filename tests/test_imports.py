@@ -15,13 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {
-    "civicdata": ROOT / "platform",
-    "consent": ROOT / "consent",
-    "anonymise": ROOT / "anonymise",
-    "policies": ROOT / "policies",
-}
+from tests.support.modules import PACKAGES, module_files
+
 # The layers that serve HTTP; only the app factory and the CLI sit above them.
 WEB_LAYERS = ("civicdata.app", "civicdata.web", "civicdata.api")
 # Modules below the web layers (services, storage, keys, audit, domain packages).
@@ -48,22 +43,6 @@ LOWER = (
 )
 
 Graph = dict[str, set[str]]
-
-
-def module_files(packages: Mapping[str, Path]) -> dict[str, Path]:
-    """Every module's dotted name and file; folders without ``__init__.py`` are data."""
-    found: dict[str, Path] = {}
-    for name, folder in packages.items():
-        for source in sorted(folder.rglob("*.py")):
-            rel = source.relative_to(folder)
-            folders = (folder.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts)))
-            if not all((sub / "__init__.py").exists() for sub in folders):
-                continue  # e.g. migrations/versions: loaded by Alembic, not imported
-            parts = rel.with_suffix("").parts
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            found[".".join((name, *parts))] = source
-    return found
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -138,7 +138,9 @@ def seed_demo_identity(
                 password=CITIZEN_PASSWORD,
             )
         credentials.citizens.append({"email": email, "password": CITIZEN_PASSWORD})
-    staff = [("analyst", f"analyst@{d}.demo.city", d) for d in platform.catalog.departments]
+    staff: list[tuple[str, str, str | None]] = [
+        ("analyst", f"analyst@{d}.demo.city", d) for d in platform.catalog.departments
+    ]
     staff += [("auditor", "auditor@demo.city", None), ("operator", "operator@demo.city", None)]
     for role, email, department in staff:
         if find_account(session, index, email) is None:

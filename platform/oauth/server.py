@@ -128,7 +128,7 @@ def endpoint_response(name: str) -> Response:
     action = f"oauth.{'revoke' if name == 'revocation' else 'introspect'}"
     body = response.get_json(silent=True) or {}
     if response.status_code == 200:
-        details = {"active": body.get("active")} if name == "introspection" else {}
+        details: dict[str, Any] = {"active": body.get("active")} if name == "introspection" else {}
         record_event(
             db_session(), actor=client_actor(_requesting_client()), action=action, **details
         )
