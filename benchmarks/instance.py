@@ -17,9 +17,9 @@ from sqlalchemy.engine import make_url
 from civicdata import migrations
 from civicdata.config import Config
 from civicdata.context import Platform
-from civicdata.db import all_metadata
 from civicdata.demo import DemoCity, seed_demo_city
 from civicdata.keys import ensure_keys
+from civicdata.tables import all_metadata
 
 
 @dataclass

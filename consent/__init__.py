@@ -10,5 +10,6 @@
 - :mod:`consent.status` — a citizen's state per purpose (dashboard, apps).
 - :mod:`consent.receipts` — Kantara-style receipts signed with Ed25519, and verifying them.
 - :mod:`consent.eligibility` — whose records a purpose may use at an instant.
+- :mod:`consent.schema_errors` — validation messages of the city's files, one per line.
 - :mod:`consent.append_only` — an engine guard refusing UPDATE/DELETE on consent history.
 """

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Engine, Update, event
+from sqlalchemy import Connection, Delete, Engine, TableClause, Update, event
 
 from consent.tables import consent_events, notice_versions
 
@@ -45,6 +45,9 @@ def guard_append_only(engine: Engine) -> None:
 def _refuse_changes(
     conn: Connection, statement: Any, multiparams: Any, params: Any, options: Any
 ) -> None:
-    if isinstance(statement, Update | Delete) and statement.table.name in PROTECTED:
+    if not isinstance(statement, Update | Delete):
+        return
+    table = statement.table
+    if isinstance(table, TableClause) and table.name in PROTECTED:
         verb = "UPDATE" if isinstance(statement, Update) else "DELETE"
-        raise AppendOnlyError(f"{statement.table.name} is append-only: {verb} refused")
+        raise AppendOnlyError(f"{table.name} is append-only: {verb} refused")

@@ -23,7 +23,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from policies.catalog import flatten_errors
+from consent.schema_errors import flatten_errors
 
 DEMO_PURPOSES = Path(__file__).resolve().parent.parent / "policies" / "city" / "purposes.yaml"
 LANGUAGES = ("en", "ca")

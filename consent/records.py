@@ -38,7 +38,7 @@ from consent.current import project_events
 from consent.notices import NoticeVersion, current_notice, get_notice
 from consent.purposes import Purpose
 from consent.receipts import ALGORITHM, ReceiptIssuer, build_receipt, canonical_json, sign
-from consent.tables import METHODS, consent_events, from_db, to_utc
+from consent.tables import METHODS, SUBJECT_ID_LENGTH, consent_events, from_db, to_utc
 
 
 class ConsentError(ValueError):
@@ -195,7 +195,7 @@ def check_request(
     subject_id: str, purpose: Purpose, language: str, method: str, client_id: str | None
 ) -> None:
     """Refuse a malformed change (subject, language, method, client) before any query."""
-    if not subject_id or len(subject_id) > consent_events.c.subject_id.type.length:
+    if not subject_id or len(subject_id) > SUBJECT_ID_LENGTH:
         raise ConsentError("subject_id must be a citizen pseudonym of 1 to 40 characters")
     if language not in purpose.notice:
         raise ConsentError(f"purpose {purpose.id!r} has no notice in language {language!r}")
@@ -205,7 +205,9 @@ def check_request(
         raise ConsentError("consent collected on the OAuth consent screen needs its client_id")
 
 
-def _latest_event(conn: Connection | Session, subject_id: str, purpose_id: str) -> Row[Any] | None:
+def _latest_event(
+    conn: Connection | Session, subject_id: str, purpose_id: str
+) -> Row[Any, Any, Any] | None:
     ce = consent_events
     return conn.execute(
         select(ce.c.state, ce.c.event_time, ce.c.notice_version)
@@ -215,7 +217,7 @@ def _latest_event(conn: Connection | Session, subject_id: str, purpose_id: str) 
     ).one_or_none()
 
 
-def check_order(latest: Row[Any] | None, now: datetime) -> None:
+def check_order(latest: Row[*tuple[Any, ...]] | None, now: datetime) -> None:
     """Refuse an event dated before the last one: the log's order must be its time order."""
     if latest is not None and from_db(latest.event_time) > now:
         raise ConsentError(

@@ -45,6 +45,7 @@ NAMING = {
 }
 METHODS = ("portal", "oauth", "api")
 STATES = ("given", "withdrawn", "expired")
+SUBJECT_ID_LENGTH = 40  # citizen pseudonyms
 
 metadata = MetaData(naming_convention=NAMING)
 
@@ -66,7 +67,7 @@ consent_events = Table(
     # ``seq`` orders events that share an event time; ``record_id`` is public.
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("record_id", String(36), nullable=False, unique=True),
-    Column("subject_id", String(40), nullable=False),
+    Column("subject_id", String(SUBJECT_ID_LENGTH), nullable=False),
     Column("purpose_id", String(63), nullable=False),
     Column("notice_version", Integer, nullable=False),
     Column("language", String(8), nullable=False),

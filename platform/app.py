@@ -8,12 +8,15 @@ from civicdata import errors
 from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
+from civicdata.edge import init_edge
 from civicdata.identity.demo import refuse_demo_accounts_in_production
 from civicdata.identity.portal import init_identity
 from civicdata.input_guard import init_input_guard
+from civicdata.logs import configure_logging
+from civicdata.oauth import routes as oauth_routes
 from civicdata.oauth.server import init_oauth
 from civicdata.rate_limits import init_rate_limits
-from civicdata.request_scope import EXTENSION, close_session
+from civicdata.request_scope import init_request_scope
 from civicdata.security_headers import init_security_headers
 from civicdata.web import (
     account_email,
@@ -24,6 +27,7 @@ from civicdata.web import (
     civic_keys,
     console,
     health,
+    metrics,
     portal,
     privacy_loss,
     transparency,
@@ -33,6 +37,7 @@ from civicdata.web import (
 def create_app(config: Config | None = None, platform: Platform | None = None) -> Flask:
     """Build the app; ``config`` defaults to the environment, parsed once."""
     config = config or (platform.config if platform else Config.from_env())
+    configure_logging(config.log_level)
     platform = platform or Platform.build(config)
     refuse_demo_accounts_in_production(platform)
     app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
@@ -44,18 +49,20 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
-    app.extensions[EXTENSION] = platform
-    app.teardown_appcontext(close_session)
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
     init_security_headers(app, config)
+    init_edge(app)  # request id, a log line and metrics for every request
+    init_request_scope(app, platform)  # one session per request, committed on success
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(portal.bp)
 
     init_identity(app)  # CSRF, portal sessions
-    init_oauth(app)  # /oauth/*, /.well-known/*
+    init_oauth(app, platform)
+    app.register_blueprint(oauth_routes.bp)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
     app.register_blueprint(account_email.bp)
 

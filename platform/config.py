@@ -19,6 +19,7 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
 KEY_MANAGERS = ("local", "pkcs11")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_CITY_DIR = Path(__file__).resolve().parent.parent / "policies" / "city"
 
 
@@ -50,6 +51,8 @@ class Config:
     mail_from: str
     verify_token_hours: int
     reset_token_minutes: int
+    metrics_token: str | None
+    log_level: str
     # Master keys: "local" (JSON keyring, development) or "pkcs11" (an HSM).
     key_manager: str = "local"
     kek_shards: int = 256  # key-encryption keys, one per citizen-hash shard
@@ -123,6 +126,8 @@ class Config:
             mail_from=reader.string("CIVIC_MAIL_FROM", default="civic-data@localhost"),
             verify_token_hours=reader.integer("CIVIC_VERIFY_TOKEN_HOURS", default=48, low=1),
             reset_token_minutes=reader.integer("CIVIC_RESET_TOKEN_MINUTES", default=60, low=1),
+            metrics_token=reader.optional_secret("CIVIC_METRICS_TOKEN"),
+            log_level=reader.choice("CIVIC_LOG_LEVEL", LOG_LEVELS, default="INFO"),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
@@ -242,6 +247,13 @@ class _Reader:
             raise ConfigError(
                 f"{name}={value!r} is not a rate limit such as '10 per minute; 100 per hour'"
             ) from None
+        return value
+
+    def optional_secret(self, name: str) -> str | None:
+        """A secret that may be absent (the feature it guards is then off)."""
+        value = self._environ.get(name) or None
+        if value is not None and len(value) < 32:
+            raise ConfigError(f"{name} must be a random value of at least 32 characters")
         return value
 
     def secret(self, name: str, production: bool) -> str:

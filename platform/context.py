@@ -18,6 +18,7 @@ from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
 from civicdata.keys import KeySet, key_manager, load_keys
+from civicdata.metrics import TimedKeyManager
 from civicdata.signing.store import SigningKeys
 from civicdata.vault import KeyManager, KeyUnavailableError, Vault
 from consent.append_only import guard_append_only
@@ -69,7 +70,7 @@ class Platform:
         process: it is logged, and what needs the keys answers 503 or retries.
         """
         vault = Vault(
-            self.key_manager,
+            TimedKeyManager(self.key_manager),
             self.sessions,
             self.keys.blind_index,
             shards=self.config.kek_shards,

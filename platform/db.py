@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Result,
+    Table,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -50,21 +60,18 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
+    # Every model maps one table: typed so, ``Model.__table__`` is a ``Table`` to SQL builders.
+    __table__: ClassVar[Table]
 
 
-def all_metadata() -> list[MetaData]:
-    """Every schema the platform migrates: its own tables and the domain packages'."""
-    import civicdata.models  # noqa: F401  (registers the platform's tables)
-
-    return [Base.metadata, *_domain_metadata()]
+def ping(session: Session) -> None:
+    """One round trip to the database; raises SQLAlchemy's error if it is unreachable."""
+    session.execute(text("SELECT 1"))
 
 
-def _domain_metadata() -> list[MetaData]:
-    """Tables declared by domain packages (which cannot import this module)."""
-    from consent.tables import metadata as consent_metadata
-    from policies.tables import metadata as policies_metadata
-
-    return [consent_metadata, policies_metadata]
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an ``UPDATE`` or ``DELETE`` matched (the DBAPI's row count)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:

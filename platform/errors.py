@@ -12,9 +12,22 @@ from typing import Any
 from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from civicdata.consents.changes import ConsentConflict, ConsentRequestError, UnknownPurpose
 from civicdata.vault.keyring import KeyUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
+# Errors below the web layer carry no HTTP status; this is where they get one.
+# The most specific class listed wins (looked up along the exception's MRO).
+DOMAIN_STATUS: dict[type[Exception], int] = {
+    UnknownPurpose: 404,
+    ConsentConflict: 409,
+    ConsentRequestError: 400,
+}
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status of a domain or service error (400 unless mapped otherwise)."""
+    return next((DOMAIN_STATUS[c] for c in type(exc).__mro__ if c in DOMAIN_STATUS), 400)
 
 
 def wants_problem_json() -> bool:

@@ -27,6 +27,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from consent.schema_errors import flatten_errors
+
 DEMO_CATALOG = Path(__file__).resolve().parent / "city" / "catalog.yaml"
 FIELD_TYPES = ("category", "integer", "number", "time")
 GRANULARITIES = ("month", "day")
@@ -268,26 +270,6 @@ class _CatalogSchema(Schema):
         values=fields.Nested(_DatasetSchema),
         required=True,
     )
-
-
-def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
-    """Turn marshmallow's nested error dict into ``path.to.field: message`` lines.
-
-    Errors inside a ``Dict`` field arrive as ``{key: {"value": {...}}}``; the
-    ``value`` level is dropped so paths read like the YAML they point at.
-    """
-    if isinstance(messages, dict):
-        out: list[str] = []
-        for key, value in messages.items():
-            if key in ("value", "_schema"):
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(flatten_errors(value, name))
-        return out
-    if isinstance(messages, list):
-        return [line for m in messages for line in flatten_errors(m, prefix)]
-    return [f"{prefix or '(file)'}: {messages}"]
 
 
 def read_yaml(path: Path) -> Any:

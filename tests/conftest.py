@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 from civicdata import migrations
 from civicdata.config import Config
 from civicdata.context import Platform
-from civicdata.db import all_metadata, make_engine
+from civicdata.db import make_engine
 from civicdata.keys import ensure_keys
+from civicdata.tables import all_metadata
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ENV = "CIVIC_TEST_DATABASE_URL"

@@ -8,6 +8,8 @@ served locally from the swagger-ui-bundle package.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
@@ -52,7 +54,7 @@ def init_api(app: Flask) -> Api:
     return api
 
 
-def _blueprints() -> list:  # type: ignore[type-arg]
+def _blueprints() -> list[Any]:
     """The API blueprints of every capability, in the order they appear in the docs."""
     from civicdata.api import (
         audit,

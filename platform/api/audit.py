@@ -81,7 +81,7 @@ def list_audit_events(args: dict[str, Any]) -> Any:
     )
     following = None
     if page.next_before is not None:
-        query = {**request.args.to_dict(), "before": page.next_before}
+        query: dict[str, Any] = {**request.args.to_dict(), "before": page.next_before}
         following = url_for("audit.list_audit_events", **query)
     return {"events": page.events, "next_before": page.next_before, "next": following}
 
@@ -242,5 +242,5 @@ def get_verification() -> Any:
 def _bad_query(parameter: str, message: str) -> NoReturn:
     """A 400 naming the query parameter, shaped like the schema's own errors."""
     error = BadRequest(description=f"Query parameter {parameter!r}: {message}.")
-    error.data = {"messages": {"query": {parameter: [message]}}}
+    error.data = {"messages": {"query": {parameter: [message]}}}  # type: ignore[attr-defined]
     raise error

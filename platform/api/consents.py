@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
+from werkzeug.http import HTTP_STATUS_CODES
 
 from civicdata.api.consent_schemas import (
     ConsentEventOut,
@@ -28,7 +29,7 @@ from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
 from civicdata.db import utcnow
-from civicdata.errors import problem
+from civicdata.errors import problem, status_for
 from civicdata.identity.audit_trail import client_actor
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.request_scope import current_platform, db_session
@@ -48,9 +49,8 @@ def _citizen_id() -> str | Response:
 
 
 def _refused(exc: ConsentRequestError) -> Response:
-    db_session().rollback()
-    titles = {400: "Bad Request", 404: "Not Found", 409: "Conflict"}
-    return problem(exc.status, titles.get(exc.status, "Error"), exc.message, field=exc.field)
+    status = status_for(exc)
+    return problem(status, HTTP_STATUS_CODES[status], exc.message, field=exc.field)
 
 
 @blp.route("/purposes")
@@ -126,7 +126,6 @@ def _change(change: Any, purpose: str, language: str) -> Any:
         )
     except ConsentRequestError as exc:
         return _refused(exc)
-    db_session().commit()
     return event
 
 
@@ -154,6 +153,4 @@ def export() -> Any:
     citizen_id = _citizen_id()
     if isinstance(citizen_id, Response):
         return citizen_id
-    document = export_my_data(current_platform(), db_session(), citizen_id, channel="api")
-    db_session().commit()
-    return document
+    return export_my_data(current_platform(), db_session(), citizen_id, channel="api")

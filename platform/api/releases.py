@@ -13,18 +13,19 @@ from typing import Any
 from flask import Response, abort, json, request
 from flask_smorest import Blueprint
 
+from civicdata import telemetry
 from civicdata.api.release_schemas import (
     PlanOut,
     ReleaseOut,
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
+from civicdata.downloads import release_csv_download
 from civicdata.errors import RETRY_AFTER_SECONDS, problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.models import StoredRelease
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.releases import signing
-from civicdata.releases.csv_export import release_csv
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseError, ReleaseNotComputed
 from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
@@ -60,6 +61,7 @@ def error_response(exc: ReleaseError) -> Response:
         )
     if isinstance(exc, Denied):
         decision = exc.decision
+        telemetry.release_denied(decision.request.dataset, decision.policy_id)
         return problem(
             403,
             "Forbidden",
@@ -139,6 +141,12 @@ def create() -> Response:
         )
     except ReleaseError as exc:
         return error_response(exc)
+    telemetry.release_served(
+        outcome.decision.request.dataset,
+        outcome.release.id,
+        outcome.charged.epsilon,
+        outcome.served_from_store,
+    )
     response = _json(_outcome_body(outcome), 200 if outcome.served_from_store else 201)
     response.headers["Location"] = f"{request.path}/{outcome.release.id}"
     return response
@@ -183,7 +191,7 @@ def read(release_id: str) -> Response:
     ):
         abort(404, description="No release with this id is visible to you.")
     if _wants_csv():
-        return csv_response(published)
+        return release_csv_download(published)
     return _json(signed(published))
 
 
@@ -194,12 +202,6 @@ def _wants_csv() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"
-
-
-def csv_response(published: Published) -> Response:
-    response = Response(release_csv(published.document), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{published.id}.csv"'
-    return response
 
 
 @blp.route("/signing-key", methods=["GET"])

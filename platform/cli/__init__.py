@@ -18,6 +18,7 @@ from civicdata.cli.receipts import receipts
 from civicdata.cli.releases import releases
 from civicdata.cli.signing import rotate_signing, signing_history
 from civicdata.config import Config, ConfigError
+from civicdata.logs import bind_request_id, configure_logging, request_id_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,9 +26,12 @@ from civicdata.config import Config, ConfigError
 def cli(ctx: click.Context) -> None:
     """Operate the Civic Data Platform (configuration from CIVIC_* variables)."""
     try:
-        ctx.obj = CivicContext(Config.from_env())
+        config = Config.from_env()
     except ConfigError as exc:
         raise civic_error(f"configuration: {exc}") from None
+    configure_logging(config.log_level)
+    bind_request_id("cli-" + request_id_from(None))  # one id per command, in every log line
+    ctx.obj = CivicContext(config)
 
 
 for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):

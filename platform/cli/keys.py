@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import click
 
+from civicdata import telemetry
 from civicdata.cli.base import CivicContext, civic_error, pass_civic
 from civicdata.vault import KeyringError
 from civicdata.vault.lifecycle import KeyStateError, add_key, promote, retire, status
@@ -100,6 +101,7 @@ def retire_command(civic: CivicContext, key_id: str) -> None:
     with _step("retire"), civic.platform.sessions() as session:
         retire(session, civic.platform.vault, key_id)
     click.echo(f"retired master key {key_id}")
+    telemetry.key_operation("retire", key=key_id)
 
 
 @keys.command("status")

@@ -5,7 +5,7 @@ shown if the database lacks it, writes the event with its signed receipt and
 audit entry (:mod:`.recording`). A withdrawal also withdraws every app
 authorization that carries the purpose, revoking its tokens and unused codes
 (tokens would be refused anyway: :func:`~civicdata.oauth.authorizations.authorization_is_active`
-checks the consent). The caller commits, or rolls back on an error.
+checks the consent). Nothing here commits: the request or command owns the transaction.
 """
 
 from __future__ import annotations
@@ -24,20 +24,30 @@ from consent.records import ConsentError, ConsentEvent
 
 
 class ConsentRequestError(ValueError):
-    """A consent change refused before anything was written; ``field`` names the culprit."""
+    """A consent change refused before anything was written; ``field`` names the culprit.
 
-    def __init__(self, field: str, message: str, status: int = 400) -> None:
+    Carries no HTTP status: the web layer maps each kind (:func:`civicdata.errors.status_for`).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
-        self.status = status
         super().__init__(f"{field}: {message}")
 
 
+class UnknownPurpose(ConsentRequestError):
+    """No purpose of that id is declared."""
+
+
+class ConsentConflict(ConsentRequestError):
+    """The change does not fit the consent's current state (e.g. withdrawing none)."""
+
+
 def purpose_of(platform: Platform, purpose_id: str) -> Purpose:
-    """The declared purpose ``purpose_id``; 404-style error if there is none."""
+    """The declared purpose ``purpose_id``; :class:`UnknownPurpose` if there is none."""
     purpose = platform.purposes.get(purpose_id)
     if purpose is None:
-        raise ConsentRequestError("purpose", f"there is no purpose {purpose_id!r}", 404)
+        raise UnknownPurpose("purpose", f"there is no purpose {purpose_id!r}")
     return purpose
 
 
@@ -71,7 +81,7 @@ def give_consent(
             now=utcnow(),
         )
     except ConsentError as exc:
-        raise ConsentRequestError("purpose", str(exc), 409) from None
+        raise ConsentConflict("purpose", str(exc)) from None
 
 
 def withdraw_consent(
@@ -99,7 +109,7 @@ def withdraw_consent(
             now=now,
         )
     except ConsentError as exc:
-        raise ConsentRequestError("purpose", str(exc), 409) from None
+        raise ConsentConflict("purpose", str(exc)) from None
 
 
 def revoke_authorizations_for(session: Session, citizen_id: str, purpose_id: str) -> int:

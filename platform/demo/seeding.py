@@ -6,8 +6,10 @@ seed gives the same city (same plaintext), while pseudonyms and keys stay
 random. The returned :class:`DemoCity` lists citizen ids in creation order with
 their synthetic emails: the seam where demo accounts are attached later.
 
->>> # city = seed_demo_city(platform, citizens=10_000, seed=2026, progress=bar.update)
->>> # city.citizen_ids[0], city.emails[0]
+For example (it needs a database, so it is not a doctest)::
+
+    city = seed_demo_city(platform, citizens=10_000, seed=2026, progress=bar.update)
+    city.citizen_ids[0], city.emails[0]
 """
 
 from __future__ import annotations

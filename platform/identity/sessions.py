@@ -70,7 +70,7 @@ def resume_session(
         or account.disabled_at is not None
         or account.session_version != record.session_version
     )
-    if expired:
+    if expired or account is None:
         session.delete(record)
         return None
     if now - record.last_seen_at > TOUCH_EVERY:

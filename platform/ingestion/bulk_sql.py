@@ -50,7 +50,7 @@ def insert_rows(
         if _postgresql(connection):
             statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
             types = [_pg_type(table, name, connection) for name in columns]
-            with _integrity_as_sqlalchemy(connection, statement), cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            with _integrity_as_sqlalchemy(connection, statement), cursor.copy(statement) as copy:
                 copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)

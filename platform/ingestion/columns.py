@@ -135,11 +135,15 @@ class BatchValidator:
             )
             return codes >= 0, codes
         low, high = spec.low, spec.high
+        if low is None or high is None:  # the catalog gives every numeric field its bounds
+            raise ValueError(f"{spec.name}: a numeric field needs bounds in the catalog")
         if spec.type == "integer":
             convert = self._integer
             parsed = [convert(v) for v in values]
             ok = np.fromiter(
-                (v is not None and low <= v <= high for v in parsed), dtype=bool, count=len(parsed)
+                (v is not None and low <= v <= high for v in parsed),
+                dtype=np.bool_,
+                count=len(parsed),
             )
             return ok, np.array([v if good else 0 for v, good in zip(parsed, ok, strict=True)])
         numbers = np.fromiter(map(self._number, values), dtype=np.float64, count=len(values))

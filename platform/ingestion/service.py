@@ -25,6 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicdata import telemetry
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
 from civicdata.db import Base, utcnow
@@ -179,6 +180,14 @@ def _ingest(
     except IntegrityError:
         session.rollback()
         return _after_race(session, upload, body)
+    telemetry.ingestion_finished(
+        outcome.dataset,
+        outcome.id,
+        outcome.status,
+        stored=outcome.stored,
+        duplicates=outcome.duplicates,
+        rejected=outcome.rejected,
+    )
     return response
 
 

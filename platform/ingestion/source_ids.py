@@ -20,7 +20,7 @@ from civicdata.vault.blind_index import BlindIndex
 
 KIND = "source_record"
 
-_table: Table = SourceRecord.__table__  # type: ignore[assignment]
+_table: Table = SourceRecord.__table__
 
 
 class SourceIds:

@@ -27,7 +27,7 @@ from policies.catalog import DatasetSpec
 
 CACHE_LIMIT = 1_000_000
 
-_lookups: Table = CitizenLookup.__table__  # type: ignore[assignment]
+_lookups: Table = CitizenLookup.__table__
 
 
 class SubjectResolver:

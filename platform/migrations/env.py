@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from civicdata.db import all_metadata, make_engine
+from civicdata.db import make_engine
+from civicdata.tables import all_metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

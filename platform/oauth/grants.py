@@ -31,7 +31,7 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.db import transaction, utcnow
+from civicdata.db import rows_affected, transaction, utcnow
 from civicdata.identity.models import Account
 from civicdata.models import Citizen
 from civicdata.oauth import scopes as scope_lib
@@ -39,6 +39,7 @@ from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest
 from civicdata.oauth.models import OAuthAuthorization, OAuthClient, OAuthCode, OAuthToken
 from civicdata.oauth.signing import ALGORITHM
+from civicdata.oauth.state import oauth_state
 from civicdata.request_scope import current_platform, db_session
 
 CODE_LIFETIME = timedelta(minutes=5)
@@ -131,16 +132,18 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """
         now, code_hash = utcnow(), digest(code)
         with transaction(current_platform().sessions) as own:
-            claimed = own.execute(
-                update(OAuthCode)
-                .where(
-                    OAuthCode.code_hash == code_hash,
-                    OAuthCode.client_id == client.client_id,
-                    OAuthCode.used_at.is_(None),
-                    OAuthCode.expires_at > now,
+            claimed = rows_affected(
+                own.execute(
+                    update(OAuthCode)
+                    .where(
+                        OAuthCode.code_hash == code_hash,
+                        OAuthCode.client_id == client.client_id,
+                        OAuthCode.used_at.is_(None),
+                        OAuthCode.expires_at > now,
+                    )
+                    .values(used_at=now)
                 )
-                .values(used_at=now)
-            ).rowcount
+            )
             if claimed != 1:
                 _revoke_after_replay(own, code_hash, client.client_id, now)
         return db_session().get(OAuthCode, code_hash) if claimed == 1 else None
@@ -190,14 +193,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token: OAuthToken) -> None:
         """Retire the exchanged token; losing a race with a concurrent exchange fails."""
         now = utcnow()
-        retired = (
-            db_session()
-            .execute(
+        retired = rows_affected(
+            db_session().execute(
                 update(OAuthToken)
                 .where(OAuthToken.id == refresh_token.id, OAuthToken.rotated_at.is_(None))
                 .values(rotated_at=now, revoked_at=now)
             )
-            .rowcount
         )
         if retired != 1:
             raise InvalidGrantError("The refresh token was already used.")
@@ -237,16 +238,12 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         return found is not None
 
     def resolve_client_private_key(self, client: OAuthClient) -> RSAKey:
-        from civicdata.oauth.server import oauth_state
-
         return oauth_state().id_key.key
 
     def get_client_algorithm(self, client: OAuthClient) -> str:
         return ALGORITHM
 
     def get_encode_header(self, client: OAuthClient) -> dict[str, str]:
-        from civicdata.oauth.server import oauth_state
-
         return {"alg": ALGORITHM, "kid": oauth_state().id_key.kid}
 
     def get_client_claims(self, client: OAuthClient) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
 from civicdata.oauth.metadata import LANGUAGES, server_metadata
 from civicdata.oauth.prompt import check_response_mode, requested_prompts
 from civicdata.oauth.protect import current_grant, require_oauth
-from civicdata.oauth.server import endpoint_response, oauth_state, token_response
+from civicdata.oauth.server import endpoint_response, token_response
+from civicdata.oauth.state import oauth_state
 from civicdata.request_scope import current_platform, db_session
 
 bp = Blueprint("oauth", __name__)

@@ -1,6 +1,7 @@
 """The Authlib authorization server: grants, endpoints, token storage, audit.
 
-:func:`init_oauth` builds one server per app and registers the routes. Tokens
+:func:`init_oauth` builds one server per app (the app factory registers the
+routes of :mod:`.routes` with every other blueprint). Tokens
 are stored as digests only (:func:`save_token`). :func:`token_response` and
 :func:`endpoint_response` run a token, revocation or introspection request
 and write its audit entry: issued or refused. Error bodies keep RFC 6749's
@@ -10,14 +11,12 @@ RFC 9457 ``title``/``status``/``detail`` members.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
 from typing import Any, cast
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidScopeError
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from civicdata.audit import record_event, record_event_committed
@@ -35,8 +34,7 @@ from civicdata.oauth.grants import (
     S256CodeChallenge,
 )
 from civicdata.oauth.models import OAuthClient, OAuthToken
-from civicdata.oauth.scopes import ScopeCatalog, platform_scopes
-from civicdata.oauth.signing import USE, IdTokenKey, id_token_key
+from civicdata.oauth.state import EXTENSION, OAuthState, oauth_state
 from civicdata.request_scope import db_session
 
 ACCESS_TOKEN_SECONDS = 3600
@@ -73,36 +71,6 @@ class CivicAuthorizationServer(AuthorizationServer):
                 f"{len(unknown)} unknown scope value(s); see scopes_supported in the "
                 "discovery document."
             )
-
-
-@dataclass
-class OAuthState:
-    """Per-app OAuth services, kept in ``app.extensions["civic_oauth"]``.
-
-    The scope catalog and the ID-token key load on first use, so an app starts
-    (health probes, portal) even before ``civic init`` has created the key.
-    """
-
-    server: CivicAuthorizationServer
-    platform: Platform
-    _id_keys: dict[str, IdTokenKey] = field(default_factory=dict)
-
-    @cached_property
-    def scopes(self) -> ScopeCatalog:
-        return platform_scopes(self.platform.purposes, self.platform.catalog.datasets)
-
-    @property
-    def id_key(self) -> IdTokenKey:
-        """The ``oidc`` key signing ID tokens now (the history says which)."""
-        signer = self.platform.signing.current(USE)
-        key = self._id_keys.get(signer.kid)
-        if key is None:
-            key = self._id_keys[signer.kid] = id_token_key(signer)
-        return key
-
-
-def oauth_state() -> OAuthState:
-    return cast(OAuthState, current_app.extensions["civic_oauth"])
 
 
 def query_client(client_id: str) -> OAuthClient | None:
@@ -157,7 +125,7 @@ def token_response() -> Response:
         return response
     db_session().rollback()
     record_event_committed(
-        current_app.extensions["civic"].sessions,
+        oauth_state().platform.sessions,
         actor=client_actor(_requesting_client()),
         action="oauth.token",
         decision="refused",
@@ -173,7 +141,7 @@ def endpoint_response(name: str) -> Response:
     action = f"oauth.{'revoke' if name == 'revocation' else 'introspect'}"
     body = response.get_json(silent=True) or {}
     if response.status_code == 200:
-        details = {"active": body.get("active")} if name == "introspection" else {}
+        details: dict[str, Any] = {"active": body.get("active")} if name == "introspection" else {}
         record_event(
             db_session(), actor=client_actor(_requesting_client()), action=action, **details
         )
@@ -181,7 +149,7 @@ def endpoint_response(name: str) -> Response:
         return response
     db_session().rollback()
     record_event_committed(
-        current_app.extensions["civic"].sessions,
+        oauth_state().platform.sessions,
         actor=client_actor(_requesting_client()),
         action=action,
         decision="refused",
@@ -209,9 +177,6 @@ def build_server(app: Flask, platform: Platform) -> OAuthState:
     return OAuthState(server=server, platform=platform)
 
 
-def init_oauth(app: Flask) -> None:
-    """Build the server for ``app`` and register ``/oauth/*`` and ``/.well-known/*``."""
-    from civicdata.oauth import routes
-
-    app.extensions["civic_oauth"] = build_server(app, app.extensions["civic"])
-    app.register_blueprint(routes.bp)
+def init_oauth(app: Flask, platform: Platform) -> None:
+    """Build the server for ``app``; the factory registers the routes with the others."""
+    app.extensions[EXTENSION] = build_server(app, platform)

@@ -12,14 +12,16 @@ unwraps every citizen's key once, decrypts blocks batch by batch and builds
 the Polars frame from numpy columns, with no Python object per record. Row
 order is unspecified (records of one citizen may be interleaved with others').
 
->>> # frame = scan_dataset(session, vault, catalog.datasets["trips"])
->>> # frame.columns -> ['citizen_id', 'mode', 'district', 'month', 'duration_min']
+For example (it needs a database, so it is not a doctest)::
+
+    frame = scan_dataset(session, vault, catalog.datasets["trips"])
+    frame.columns  # ['citizen_id', 'mode', 'district', 'month', 'duration_min']
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from queue import Empty, Queue
 from threading import Event, Thread
 from typing import Any
@@ -158,7 +160,7 @@ class _ScanBuilder:
         self._last = (citizen_id, aead)
         return known[0], aead
 
-    def add(self, rows: list[Any], wanted: set[str] | None) -> None:
+    def add(self, rows: Sequence[Any], wanted: set[str] | None) -> None:
         codec, dataset = self.codec, self.codec.dataset
         itemsize = codec.dtype.itemsize
         bodies: list[memoryview] = []
@@ -239,7 +241,7 @@ def scan_dataset(
     return builder.frame()
 
 
-def _prefetched(batches: Iterator[list[Any]], depth: int = 2) -> Iterator[list[Any]]:
+def _prefetched(batches: Iterator[Sequence[Any]], depth: int = 2) -> Iterator[Sequence[Any]]:
     """Fetch the next batches in a thread while the caller decrypts the current one.
 
     The database driver waits on the network and the cipher works in native

@@ -34,9 +34,10 @@ from civicdata.consents.erasure import ErasureError, erase_me
 from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
+from civicdata.errors import status_for
 from civicdata.identity.models import Account
 from civicdata.identity.portal import current_account, identity_services, login_required, safe_next
-from civicdata.request_scope import current_platform, db_session
+from civicdata.request_scope import current_platform, db_session, discard_changes
 from consent.purposes import LANGUAGES
 from consent.records import find_event, history
 
@@ -124,10 +125,9 @@ def change(purpose_id: str) -> ResponseReturnValue:
             collector=Collector(method="portal", actor=citizen_id),
         )
     except ConsentRequestError as exc:
-        db.rollback()
+        discard_changes()
         _refused(citizen_id, f"consent.{action}", exc.field)
-        abort(exc.status, description=exc.message)
-    db.commit()
+        abort(status_for(exc), description=exc.message)
     title = platform.purposes[purpose_id].notice[current_language()].title
     verb = "You gave your consent to" if event.state == "given" else "You withdrew your consent to"
     flash(f"{verb} “{title}”. Your receipt is in My receipts.", "info")
@@ -179,9 +179,7 @@ def revoke(client_id: str) -> ResponseReturnValue:
     platform, db = current_platform(), db_session()
     revoked, purposes = revoke_app(platform, db, citizen_id, client_id, language=current_language())
     if not revoked:
-        db.rollback()
         abort(404, description="client_id: you have not authorised this app")
-    db.commit()
     flash(
         f"The app can no longer act for you; {len(purposes)} consent(s) it collected "
         "were withdrawn.",
@@ -196,7 +194,6 @@ def my_data() -> ResponseReturnValue:
     """Everything held on me, decrypted, on one page."""
     _, citizen_id = _citizen()
     document = export_my_data(current_platform(), db_session(), citizen_id, channel="portal-view")
-    db_session().commit()
     return _render("citizen/data.html", data=document, titles=_titles())
 
 
@@ -206,7 +203,6 @@ def my_data_json() -> ResponseReturnValue:
     """Everything held on me as a JSON file (data portability)."""
     _, citizen_id = _citizen()
     document = export_my_data(current_platform(), db_session(), citizen_id, channel="portal")
-    db_session().commit()
     return _download(document, "my-data.json")
 
 
@@ -232,9 +228,7 @@ def erase() -> ResponseReturnValue:
             language=current_language(),
         )
     except ErasureError as exc:
-        db.rollback()
         return _render("citizen/erase.html", 400, errors={exc.field: exc.message})
-    db.commit()
     _forget_account()
     receipt_json = json.dumps(document, indent=2, ensure_ascii=False)
     return _render("citizen/erased.html", receipt_json=receipt_json)

@@ -14,8 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.api.releases import csv_response
+from civicdata import telemetry
 from civicdata.db import utcnow
+from civicdata.downloads import release_csv_download
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.budgets import grant_budgets
@@ -80,6 +81,12 @@ def query() -> ResponseReturnValue:
     try:
         if request.form.get("action") == "request":
             outcome = service.request(_requester(), form.payload())
+            telemetry.release_served(
+                outcome.decision.request.dataset,
+                outcome.release.id,
+                outcome.charged.epsilon,
+                outcome.served_from_store,
+            )
             return redirect(
                 url_for(
                     "console.release",
@@ -91,6 +98,7 @@ def query() -> ResponseReturnValue:
     except InvalidQuery as exc:
         return _page(form, 422, errors=exc.errors)
     except Denied as exc:
+        telemetry.release_denied(exc.decision.request.dataset, exc.decision.policy_id)
         return _page(form, 403, denied=exc.decision.explanation)
     except ReleaseNotComputed as exc:
         if isinstance(exc.__cause__, KeyUnavailableError):
@@ -157,4 +165,4 @@ def release(release_id: str) -> ResponseReturnValue:
 @login_required("analyst")
 def release_csv(release_id: str) -> Response:
     """The release's cells as CSV (value, lower, upper, half_width)."""
-    return csv_response(_visible(release_id))
+    return release_csv_download(_visible(release_id))

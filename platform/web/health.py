@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from civicdata.db import ping
 from civicdata.errors import problem
 from civicdata.request_scope import db_session
 
@@ -23,7 +23,7 @@ def healthz() -> ResponseReturnValue:
 def readyz() -> ResponseReturnValue:
     """The process can reach its database."""
     try:
-        db_session().execute(text("SELECT 1"))
+        ping(db_session())
     except SQLAlchemyError as exc:
         return problem(503, "Service Unavailable", f"database unreachable: {type(exc).__name__}")
     return jsonify(status="ready", database="ok")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from civicdata.citizens import create_citizen
-from civicdata.db import all_metadata
+from civicdata.tables import all_metadata
 
 MARKERS = ("zebulon.uniquename@example.org", "Zebulon Uniquename", "TC-UNIQUE-777")
 

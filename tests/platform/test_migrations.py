@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from civicdata import migrations
-from civicdata.db import all_metadata, make_engine
+from civicdata.db import make_engine
+from civicdata.tables import all_metadata
 
 
 def test_migrations_match_models(tmp_path) -> None:

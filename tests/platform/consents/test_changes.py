@@ -7,10 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent
+from civicdata.consents.changes import (
+    ConsentConflict,
+    ConsentRequestError,
+    UnknownPurpose,
+    give_consent,
+    withdraw_consent,
+)
 from civicdata.consents.recording import Collector
 from civicdata.context import Platform
 from civicdata.db import utcnow
+from civicdata.errors import status_for
 from civicdata.identity.models import Account
 from civicdata.models import AuditEvent
 from consent.eligibility import eligible_subjects, is_active
@@ -88,9 +95,13 @@ def test_bad_requests_are_refused_and_write_nothing(platform_: Platform, citizen
             )
         session.rollback()
         assert history(session, cid) == []
-    assert (unknown.value.field, unknown.value.status) == ("purpose", 404)
-    assert (language.value.field, language.value.status) == ("language", 400)
-    assert (nothing.value.field, nothing.value.status) == ("purpose", 409)
+    # Plain domain errors: the kind says what went wrong, the web layer picks the status.
+    assert (unknown.value.field, type(unknown.value)) == ("purpose", UnknownPurpose)
+    assert (language.value.field, type(language.value)) == ("language", ConsentRequestError)
+    assert (nothing.value.field, type(nothing.value)) == ("purpose", ConsentConflict)
+    assert not any(hasattr(e.value, "status") for e in (unknown, language, nothing))
+    statuses = [status_for(e.value) for e in (unknown, language, nothing)]
+    assert statuses == [404, 400, 409]
 
 
 def test_giving_publishes_the_notices_of_a_database_never_synced(

@@ -11,11 +11,12 @@ from civicdata.citizens import find_citizen
 from civicdata.cli import cli
 from civicdata.config import Config
 from civicdata.context import Platform
-from civicdata.db import all_metadata, make_engine
+from civicdata.db import make_engine
 from civicdata.demo import DemoError, citizen_count, seed_demo_city
 from civicdata.demo.population import reference
 from civicdata.models import AuditEvent, Citizen, RecordBlock
 from civicdata.records import records_for_citizen, scan_dataset
+from civicdata.tables import all_metadata
 
 
 def _plaintext(platform: Platform) -> dict[str, pl.DataFrame]:
