@@ -38,7 +38,7 @@ def refresh_after_load(conn: Connection | Session, added: Mapping[Table, int]) -
     candidates = {table.name: rows for table, rows in added.items() if rows >= MIN_ROWS}
     if not candidates:
         return []
-    known = dict(
+    known: dict[str, float] = dict(
         connection.execute(
             text(
                 "SELECT relname, reltuples FROM pg_class"

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENTS = ("development", "testing", "production")
 KEY_MANAGERS = ("local", "pkcs11")
@@ -134,7 +135,7 @@ class Config:
         return config
 
 
-def _pkcs11_settings(reader: _Reader) -> dict[str, object]:
+def _pkcs11_settings(reader: _Reader) -> dict[str, Any]:
     """The HSM's module, token and PIN (inline or from a file), all required."""
     pin_file = reader.optional("CIVIC_PKCS11_PIN_FILE")
     if pin_file is not None:

@@ -121,7 +121,7 @@ def _check_json_body() -> None:
     raw = request.stream.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
         _refuse("body", f"a JSON body is at most {MAX_JSON_BYTES} bytes", status=413)
-    request.stream = io.BytesIO(raw)  # type: ignore[misc]  # the views read it again
+    request.stream = io.BytesIO(raw)  # the views read it again
     if raw.strip():
         try:
             check_document(raw)

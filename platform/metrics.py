@@ -95,6 +95,7 @@ class TimedKeyManager:
 
     def __init__(self, inner: KeyManager) -> None:
         self.inner = inner
+        self.name = inner.name
 
     def key_ids(self) -> list[str]:
         return self.inner.key_ids()

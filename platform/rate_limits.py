@@ -111,8 +111,9 @@ def init_rate_limits(app: Flask, limits: RateLimits) -> Limiter:
     }
     for name in sorted(api_blueprints):
         blueprint = app.blueprints[name]
-        limiter.limit(limits.api, key_func=client_address, scope="api-address")(blueprint)
-        limiter.limit(limits.api, key_func=bearer_client, scope="api-client")(blueprint)
+        # flask-limiter's stubs type a blueprint target loosely; it is supported.
+        limiter.limit(limits.api, key_func=client_address, scope="api-address")(blueprint)  # type: ignore[call-overload]
+        limiter.limit(limits.api, key_func=bearer_client, scope="api-client")(blueprint)  # type: ignore[call-overload]
     return limiter
 
 

@@ -248,7 +248,7 @@ def _refresh_statistics(session: Session, run: UploadRun) -> None:
 
 
 def _table(model: type[Base]) -> Table:
-    return model.__table__  # type: ignore[return-value]
+    return model.__table__
 
 
 def _ingestion_row(

@@ -109,7 +109,7 @@ def _to_client(error: OAuth2Error, grant: Any) -> OAuth2Error:
 
 def _sign_in_again(prompts: frozenset[str]) -> ResponseReturnValue:
     """``prompt=login``: the password again, then this request without ``login``."""
-    args = request.args.to_dict(flat=True)
+    args: dict[str, Any] = request.args.to_dict(flat=True)
     remaining = sorted(prompts - {"login"})
     if remaining:
         args["prompt"] = " ".join(remaining)

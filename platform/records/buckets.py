@@ -32,7 +32,8 @@ def record_buckets(spec: DatasetSpec, rows: np.ndarray) -> np.ndarray | None:
     if spec.fields[bucket.field].granularity == "day":
         months = values.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         values = months + _EPOCH_MONTH
-    return bucket.key(values)
+    keys: np.ndarray = bucket.key(values)  # type: ignore[arg-type,assignment]  # element-wise
+    return keys
 
 
 def split_by_bucket(spec: DatasetSpec, rows: np.ndarray) -> Iterator[tuple[int | None, np.ndarray]]:

@@ -14,7 +14,7 @@ statistics here) keeps one statement joining blocks to keys.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from psycopg.pq import Format
@@ -102,7 +102,9 @@ def wrapped_keys(
     return {cid: (key_id, bytes(wrapped)) for cid, key_id, wrapped in connection.execute(query)}
 
 
-def stream_batches(connection: Connection, query: Select[Any], size: int) -> Iterator[list[Any]]:
+def stream_batches(
+    connection: Connection, query: Select[Any], size: int
+) -> Iterator[Sequence[Any]]:
     """The rows of ``query`` in batches of ``size``, read through a server-side cursor.
 
     On PostgreSQL the cursor is switched to psycopg's **binary** format: each

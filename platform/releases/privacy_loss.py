@@ -96,7 +96,7 @@ def _candidate_releases(session: Session, citizen_id: str) -> list[Row[Any]]:
         .group_by(RecordBlock.dataset)
         .subquery()
     )
-    return list(
+    return list[Any](
         session.execute(
             select(
                 StoredRelease.id,
