@@ -29,7 +29,6 @@ from civicdata.api.audit_schemas import (
     VerificationOut,
     event_filter,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import (
     csv_chunks,
@@ -38,12 +37,14 @@ from civicdata.audit.queries import (
     list_events,
     prove_events,
     signed_checkpoint,
+    signed_view,
     verify_live_log,
 )
 from civicdata.audit.tree import prove_consistency
 from civicdata.keys import public_pem
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
+from civicdata.request_scope import current_platform, db_session
 
 blp = Blueprint(
     "audit",
@@ -83,7 +84,8 @@ def list_audit_events(args: dict[str, Any]) -> Any:
     if page.next_before is not None:
         query = {**request.args.to_dict(), "before": page.next_before}
         following = url_for("audit.list_audit_events", **query)
-    return {"events": page.events, "next_before": page.next_before, "next": following}
+    events = [signed_view(event) for event in page.events]
+    return {"events": events, "next_before": page.next_before, "next": following}
 
 
 @blp.route("/events/export")
@@ -140,7 +142,7 @@ def get_audit_event(index: int) -> Any:
         "entry": event.entry,
         "leaf_hash": event.leaf_hash,
         "signature": event.signature,
-        "event": event,
+        "event": signed_view(event),
         "inclusion": {
             "checkpoint_size": proven.checkpoint.size,
             "root_hash": proven.checkpoint.root,

@@ -82,7 +82,9 @@ class Base64(fields.Field):
 
 
 class EventOut(Schema):
-    index = fields.Integer(attribute="id")
+    """An entry's fields as its signed text states them."""
+
+    index = fields.Integer()
     at = fields.AwareDateTime()
     actor = fields.String()
     action = fields.String()
@@ -94,6 +96,9 @@ class EventOut(Schema):
     purpose = fields.String(allow_none=True)
     details = fields.Dict()
     leaf_hash = Hex(metadata={"type": "string", "format": "hex"})
+    columns_verified = fields.Boolean(
+        metadata={"description": "the stored filter columns agree with the signed text"}
+    )
 
 
 class EventPageOut(Schema):
@@ -117,7 +122,7 @@ class EventDetailOut(Schema):
     signature = Base64(
         metadata={"type": "string", "format": "base64", "description": "Ed25519 over index, leaf"}
     )
-    event = fields.Nested(EventOut, metadata={"description": "the entry's indexed fields"})
+    event = fields.Nested(EventOut, metadata={"description": "the entry's fields, as signed"})
     inclusion = fields.Nested(InclusionOut)
 
 

@@ -25,9 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdata.audit.checkpoints import Checkpoint, CheckpointError, open_checkpoint
+from civicdata.audit.columns import COLUMNS, EntryTextError, columns_of, mismatched_columns
 from civicdata.audit.export import export_lines
 from civicdata.audit.log import entry_signing_input, iso_utc
 from civicdata.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import latest_checkpoint, leaf_hashes, make_checkpoint
 from civicdata.audit.verify import Verification, verify_export
 from civicdata.models import AuditCheckpoint, AuditEvent
@@ -128,22 +130,31 @@ def iter_events(session: Session, where: EventFilter) -> Iterator[AuditEvent]:
     yield from session.scalars(query)
 
 
-def event_record(event: AuditEvent) -> dict[str, Any]:
-    """An entry's columns as plain values, in the export's column order."""
+def signed_view(event: AuditEvent) -> dict[str, Any]:
+    """What an auditor reads about an entry: the values of its signed text, not its columns.
+
+    ``columns_verified`` says whether the stored columns (what filters match on)
+    agree with that text; if not, the entry was relabelled in the database.
+    """
+    try:
+        values = columns_of(event.entry)
+    except EntryTextError:
+        values = {name: getattr(event, name) for name in COLUMNS}
     return {
         "index": event.id,
-        "at": iso_utc(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "resource": event.resource,
-        "decision": event.decision,
-        "subject": event.subject,
-        "department": event.department,
-        "dataset": event.dataset,
-        "purpose": event.purpose,
-        "details": event.details,
-        "leaf_hash": event.leaf_hash.hex(),
+        **values,
+        "leaf_hash": event.leaf_hash,
+        "columns_verified": not mismatched_columns(event),
     }
+
+
+def event_record(event: AuditEvent) -> dict[str, Any]:
+    """An entry's signed values as plain values, in the export's column order."""
+    view = signed_view(event)
+    record = {name: view[name] for name in EXPORT_COLUMNS}
+    record["at"] = iso_utc(view["at"])
+    record["leaf_hash"] = view["leaf_hash"].hex()
+    return record
 
 
 def csv_chunks(events: Iterable[AuditEvent]) -> Iterator[str]:
@@ -212,10 +223,16 @@ class ProvenEvent:
     leaf_matches: bool  # its text hashes to its stored leaf hash
     signature_valid: bool  # its Ed25519 signature over index and leaf hash holds
     included: bool  # RFC 9162 verification of the path up to the signed root
+    altered_columns: list[str]  # stored filter columns that disagree with the signed text
 
     @property
     def verified(self) -> bool:
-        return self.leaf_matches and self.signature_valid and self.included
+        return (
+            self.leaf_matches
+            and self.signature_valid
+            and self.included
+            and not self.altered_columns
+        )
 
 
 def prove_events(
@@ -246,6 +263,7 @@ def prove_events(
                 leaf_matches=leaf == event.leaf_hash,
                 signature_valid=_signed(public_key, event),
                 included=verify_inclusion(event.id, checkpoint.size, leaf, proof, checkpoint.root),
+                altered_columns=mismatched_columns(event),
             )
         )
     return proven
@@ -268,7 +286,10 @@ class LiveVerification:
 
 
 def verify_live_log(session: Session, key: Ed25519PrivateKey, origin: str) -> LiveVerification:
-    """Checkpoint the log, then run the offline verifier over its export.
+    """Checkpoint the log, run the offline verifier over its export, then the stored checks.
+
+    The stored checks compare every filterable column with its signed entry
+    and locate a rewritten history among the stored checkpoints.
 
     A refused checkpoint (the stored log no longer extends the last one) is
     reported as a problem, and the export is still verified against the last
@@ -281,6 +302,7 @@ def verify_live_log(session: Session, key: Ed25519PrivateKey, origin: str) -> Li
         session.rollback()
         refused = str(exc)
     result = verify_export(export_lines(session, origin), key.public_key())
+    check_stored_log(session, key.public_key(), origin, result)
     if refused is not None:
         result.fail(f"no new checkpoint could be signed: {refused}")
     return LiveVerification(result, latest_checkpoint(session))

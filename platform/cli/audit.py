@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from civicdata.audit.export import export_lines
+from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import committed_size, make_checkpoint
 from civicdata.audit.verify import verify_export
 from civicdata.cli.base import CivicContext, civic_error, pass_civic
@@ -65,7 +66,8 @@ def export(civic: CivicContext, output: Path) -> None:
 @click.option(
     "--since-checkpoint",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An earlier checkpoint you kept: the log must be consistent with it.",
+    help="An earlier checkpoint you kept, or a whole earlier export (to locate a fork at its"
+    " first differing entry): the log must be consistent with it.",
 )
 @pass_civic
 def verify(
@@ -89,6 +91,7 @@ def verify(
             make_checkpoint(session, platform.keys.signing, platform.audit_origin)
             session.commit()
             result = verify_export(export_lines(session, platform.audit_origin), key, since)
+            check_stored_log(session, key, platform.audit_origin, result)
     if result.ok:
         click.echo(f"OK: {result.size} entries verified against the signed checkpoint")
         return

@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, ValidationError
 
 from civicdata.api.audit_schemas import EventListQuery, ExportQuery, event_filter
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
@@ -31,12 +30,14 @@ from civicdata.audit.queries import (
     list_events,
     prove_events,
     signed_checkpoint,
+    signed_view,
     verify_live_log,
 )
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.keys import SIGNING_PUBLIC_FILE, public_pem
 from civicdata.models import AuditEvent
+from civicdata.request_scope import current_platform, db_session
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
@@ -86,7 +87,10 @@ def events() -> ResponseReturnValue:
         return render_template("auditor/events.html", errors=exc.messages, page=None, **form), 400
     page = list_events(session, event_filter(args), before=args.get("before"), limit=args["limit"])
     filters = {k: v for k, v in values.items() if k in FILTER_FIELDS}
-    return render_template("auditor/events.html", errors={}, page=page, filters=filters, **form)
+    rows = [signed_view(e) for e in page.events]
+    return render_template(
+        "auditor/events.html", errors={}, page=page, rows=rows, filters=filters, **form
+    )
 
 
 @bp.get("/events.<kind>")
@@ -122,7 +126,11 @@ def event(index: int) -> ResponseReturnValue:
     if entry is None:
         abort(404, description=f"There is no audit entry {index}.")
     platform = current_platform()
-    shown = {"event": entry, "signature": base64.b64encode(entry.signature).decode()}
+    shown = {
+        "event": entry,
+        "signed": signed_view(entry),
+        "signature": base64.b64encode(entry.signature).decode(),
+    }
     try:
         (proven,) = prove_events(session, platform.keys.signing, platform.audit_origin, [entry])
     except CheckpointError as exc:
