@@ -9,6 +9,7 @@ from civicdata.cli.audit import audit
 from civicdata.cli.base import CivicContext, civic_error
 from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
+from civicdata.cli.db_roles import roles
 from civicdata.cli.demo import demo
 from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
@@ -30,6 +31,7 @@ def cli(ctx: click.Context) -> None:
 for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):
     cli.add_command(command)
 cli.add_command(ingest)
+db.add_command(roles)
 
 
 def main() -> None:
