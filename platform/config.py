@@ -44,6 +44,7 @@ class Config:
     argon2_time_cost: int
     argon2_memory_kib: int
     max_upload_mb: int
+    witnesses: str = ""  # CIVIC_WITNESSES: JSON list of {"url", "key"}; see civicdata.witness
 
     @property
     def production(self) -> bool:
@@ -93,6 +94,7 @@ class Config:
                 "CIVIC_ARGON2_MEMORY_KIB", default=65536, low=8 if env == "testing" else 19456
             ),
             max_upload_mb=reader.integer("CIVIC_MAX_UPLOAD_MB", default=1024, low=1),
+            witnesses=reader.string("CIVIC_WITNESSES", default=""),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")

@@ -30,6 +30,7 @@ from civicdata.api.audit_schemas import (
     event_filter,
 )
 from civicdata.audit.checkpoints import CheckpointError
+from civicdata.audit.export import witnessed_note
 from civicdata.audit.queries import (
     csv_chunks,
     iter_events,
@@ -45,6 +46,7 @@ from civicdata.keys import public_pem
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
 from civicdata.request_scope import current_platform, db_session
+from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
 
 blp = Blueprint(
     "audit",
@@ -158,12 +160,20 @@ def get_audit_event(index: int) -> Any:
 @blp.response(200, CheckpointOut)
 @_errors(401, 403, 409)
 def get_checkpoint() -> Any:
-    """The latest signed checkpoint (signed now if the log grew) and the public key to check it."""
+    """The latest signed checkpoint (signed now if the log grew) and the public key to check it.
+
+    ``witnessed`` is the latest checkpoint that witnesses cosigned (the scheduled
+    ``civic audit checkpoint`` submits them), with each cosignature checked
+    against the witness keys configured in ``CIVIC_WITNESSES``.
+    """
     platform = current_platform()
     try:
         checkpoint = signed_checkpoint(db_session(), platform.keys.signing, platform.audit_origin)
     except CheckpointError as exc:
         abort(409, description=f"no checkpoint can be signed: {exc}")
+    session = db_session()
+    witnesses = parse_witnesses(platform.config.witnesses)
+    witnessed = latest_witnessed(session)
     return {
         "origin": platform.audit_origin,
         "size": checkpoint.size,
@@ -171,6 +181,14 @@ def get_checkpoint() -> Any:
         "at": checkpoint.at,
         "note": checkpoint.note,
         "public_key_pem": public_pem(platform.keys.signing.public_key()).decode(),
+        "witnessed": None
+        if witnessed is None
+        else {
+            "size": witnessed.size,
+            "root_hash": witnessed.root_hash,
+            "note": witnessed_note(session, witnessed),
+            "cosignatures": cosignatures_of(session, witnessed, witnesses),
+        },
     }
 
 

@@ -126,6 +126,15 @@ class EventDetailOut(Schema):
     inclusion = fields.Nested(InclusionOut)
 
 
+class CosignatureOut(Schema):
+    witness = fields.String(metadata={"description": "the witness's name"})
+    line = fields.String(metadata={"description": "C2SP tlog-cosignature note line"})
+    at = fields.AwareDateTime(metadata={"description": "when the platform received it"})
+    verified = fields.Boolean(
+        metadata={"description": "verifies with the key configured for that witness"}
+    )
+
+
 class CheckpointOut(Schema):
     origin = fields.String()
     size = fields.Integer()
@@ -133,6 +142,20 @@ class CheckpointOut(Schema):
     at = fields.AwareDateTime()
     note = fields.String(metadata={"description": "C2SP signed note"})
     public_key_pem = fields.String()
+    witnessed = fields.Nested(
+        "WitnessedOut",
+        allow_none=True,
+        metadata={"description": "the latest checkpoint cosigned by witnesses (null: none yet)"},
+    )
+
+
+class WitnessedOut(Schema):
+    size = fields.Integer()
+    root_hash = Hex(metadata={"type": "string", "format": "hex"})
+    note = fields.String(
+        metadata={"description": "the signed note with the witnesses' cosignature lines"}
+    )
+    cosignatures = fields.List(fields.Nested(CosignatureOut))
 
 
 class ConsistencyQuery(Schema):

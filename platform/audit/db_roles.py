@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 APPEND_ONLY_TABLES = (
     "audit_events",
     "audit_checkpoints",
+    "audit_cosignatures",
     "consent_events",
     "notice_versions",
 )

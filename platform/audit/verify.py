@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -23,6 +23,7 @@ from civicdata.audit.export import EXPORT_FORMAT
 from civicdata.audit.forks import first_difference
 from civicdata.audit.log import entry_signing_input
 from civicdata.audit.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
+from civicdata.witness.cosignature import Witness
 
 MAX_PROBLEMS = 20
 
@@ -47,15 +48,22 @@ class Verification:
 
 
 def verify_export(
-    lines: Iterable[str], public_key: Ed25519PublicKey, since_checkpoint: str | None = None
+    lines: Iterable[str],
+    public_key: Ed25519PublicKey,
+    since_checkpoint: str | None = None,
+    witnesses: Sequence[Witness] = (),
+    quorum: int = 0,
 ) -> Verification:
     """Verify an export (see :mod:`civicdata.audit.export`) against ``public_key``.
 
     ``since_checkpoint`` is what the auditor kept from an earlier visit: a
     checkpoint note, or a whole earlier export (whose leaves then let a fork be
-    located at the first entry that differs).
+    located at the first entry that differs). With ``quorum`` k, the latest
+    checkpoint must carry valid cosignatures of at least k of ``witnesses``.
     """
-    result, leaves, checkpoint, _ = _verify_lines(lines, public_key)
+    result, leaves, checkpoint, note = _verify_lines(lines, public_key)
+    if quorum:
+        _check_witnesses(note, witnesses, quorum, result)
     if checkpoint is not None and since_checkpoint is not None:
         _check_since(since_checkpoint, public_key, leaves, checkpoint, result)
     return result
@@ -105,6 +113,21 @@ def _verify_lines(
     if root_hash(leaves[: checkpoint.size]) != checkpoint.root:
         result.fail(f"the entries do not hash to the checkpoint's root (size {checkpoint.size})")
     return result, leaves, checkpoint, note
+
+
+def _check_witnesses(
+    note: str | None, witnesses: Sequence[Witness], quorum: int, result: Verification
+) -> None:
+    if quorum > len(witnesses):
+        result.fail(f"{quorum} witness cosignatures required but only {len(witnesses)} known")
+        return
+    cosigned = [w.name for w in witnesses if note is not None and w.cosigns(note)]
+    if len(cosigned) < quorum:
+        missing = sorted({w.name for w in witnesses} - set(cosigned))
+        result.fail(
+            f"the checkpoint carries valid cosignatures of {len(cosigned)} witness(es),"
+            f" {quorum} required (none valid from {', '.join(missing)})"
+        )
 
 
 def _check_entry(

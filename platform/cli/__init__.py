@@ -15,6 +15,7 @@ from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
 from civicdata.cli.policy import policy
 from civicdata.cli.receipts import receipts
+from civicdata.cli.witness import witness
 from civicdata.config import Config, ConfigError
 
 
@@ -32,6 +33,7 @@ for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, a
     cli.add_command(command)
 cli.add_command(ingest)
 db.add_command(roles)
+cli.add_command(witness)
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from civicdata.identity.portal import current_account, login_required
 from civicdata.keys import SIGNING_PUBLIC_FILE, public_pem
 from civicdata.models import AuditEvent
 from civicdata.request_scope import current_platform, db_session
+from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
@@ -144,8 +145,18 @@ def verification() -> ResponseReturnValue:
     """Verify the stored log now and show the outcome, with the way to check it offline."""
     _log_access()
     platform = current_platform()
-    live = verify_live_log(db_session(), platform.keys.signing, platform.audit_origin)
-    return render_template("auditor/verification.html", live=live)
+    session = db_session()
+    live = verify_live_log(session, platform.keys.signing, platform.audit_origin)
+    witnesses = parse_witnesses(platform.config.witnesses)
+    witnessed = latest_witnessed(session)
+    cosigned = cosignatures_of(session, witnessed, witnesses) if witnessed else []
+    return render_template(
+        "auditor/verification.html",
+        live=live,
+        witnesses=witnesses,
+        witnessed=witnessed,
+        cosigned=cosigned,
+    )
 
 
 @bp.get("/log.jsonl")

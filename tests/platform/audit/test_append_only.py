@@ -32,6 +32,7 @@ CHANGES = {
 }
 SOME_COLUMN = {
     "audit_events": "actor",
+    "audit_cosignatures": "line",
     "audit_checkpoints": "note",
     "consent_events": "state",
     "notice_versions": "texts",
