@@ -25,10 +25,13 @@ from civicdata.api.audit_schemas import (
     EventListQuery,
     EventPageOut,
     ExportQuery,
+    LookupOut,
+    LookupQuery,
     ProblemOut,
     VerificationOut,
     event_filter,
 )
+from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import witnessed_note
 from civicdata.audit.queries import (
@@ -36,7 +39,9 @@ from civicdata.audit.queries import (
     iter_events,
     json_chunks,
     list_events,
+    lookup_events,
     prove_events,
+    search_actors,
     signed_checkpoint,
     signed_view,
     verify_live_log,
@@ -79,15 +84,33 @@ def _errors(*statuses: int) -> Any:
 @_errors(400, 401, 403)
 def list_audit_events(args: dict[str, Any]) -> Any:
     """Entries matching every filter given, newest first; follow ``next`` for older ones."""
-    page = list_events(
-        db_session(), event_filter(args), before=args.get("before"), limit=args["limit"]
-    )
+    session = db_session()
+    where = search_actors(session, current_platform().keys.blind_index, event_filter(args))
+    page = list_events(session, where, before=args.get("before"), limit=args["limit"])
     following = None
     if page.next_before is not None:
         query = {**request.args.to_dict(), "before": page.next_before}
         following = url_for("audit.list_audit_events", **query)
-    events = [signed_view(event) for event in page.events]
+    events = _with_actors([signed_view(event) for event in page.events])
     return {"events": events, "next_before": page.next_before, "next": following}
+
+
+@blp.route("/lookup")
+@require_oauth(SCOPE)
+@blp.arguments(LookupQuery, **QUERY)
+@blp.response(200, LookupOut)
+@_errors(400, 401, 403)
+def lookup_audit_events(args: dict[str, Any]) -> Any:
+    """Entries by leaf hash, by release or reservation id (their resource), or by query hash."""
+    return {
+        "events": _with_actors([signed_view(e) for e in lookup_events(db_session(), args["q"])])
+    }
+
+
+def _with_actors(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each view with what the directory says about its actor."""
+    known = describe_actors(db_session(), [view["actor"] for view in views])
+    return [{**view, "actor_info": known[view["actor"]]} for view in views]
 
 
 @blp.route("/events/export")
@@ -104,8 +127,9 @@ def list_audit_events(args: dict[str, Any]) -> Any:
 @_errors(400, 401, 403)
 def export_audit_events(args: dict[str, Any]) -> Response:
     """Download the filtered view (same filters as the list, no paging) as CSV or JSON."""
-    where, kind = event_filter(args), args["format"]
-    sessions = current_platform().sessions
+    platform, kind = current_platform(), args["format"]
+    where = search_actors(db_session(), platform.keys.blind_index, event_filter(args))
+    sessions = platform.sessions
 
     def chunks() -> Any:
         with sessions() as session:
@@ -144,7 +168,7 @@ def get_audit_event(index: int) -> Any:
         "entry": event.entry,
         "leaf_hash": event.leaf_hash,
         "signature": event.signature,
-        "event": signed_view(event),
+        "event": _with_actors([signed_view(event)])[0],
         "inclusion": {
             "checkpoint_size": proven.checkpoint.size,
             "root_hash": proven.checkpoint.root,

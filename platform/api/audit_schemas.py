@@ -30,7 +30,13 @@ class EventFilterQuery(Schema):
     to = fields.AwareDateTime(
         default_timezone=UTC, metadata={"description": "Entries before this time (ISO 8601)."}
     )
-    actor = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. client:<id>"})
+    actor = fields.String(
+        validate=FILTER_VALUE,
+        metadata={
+            "description": "an actor id (client:<id>, a pseudonym), a client's name"
+            " (substring) or a staff member's email"
+        },
+    )
     action = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. api.access"})
     decision = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. denied"})
     department = fields.String(validate=FILTER_VALUE)
@@ -81,6 +87,13 @@ class Base64(fields.Field):
         return None if value is None else base64.b64encode(value).decode()
 
 
+class ActorOut(Schema):
+    kind = fields.String(metadata={"description": "client, staff, citizen or unknown"})
+    name = fields.String(allow_none=True, metadata={"description": "a client's name"})
+    role = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
 class EventOut(Schema):
     """An entry's fields as its signed text states them."""
 
@@ -99,6 +112,21 @@ class EventOut(Schema):
     columns_verified = fields.Boolean(
         metadata={"description": "the stored filter columns agree with the signed text"}
     )
+    actor_info = fields.Nested(
+        ActorOut, metadata={"description": "who the actor id is, from the directory"}
+    )
+
+
+class LookupQuery(Schema):
+    q = fields.String(
+        required=True,
+        validate=FILTER_VALUE,
+        metadata={"description": "a leaf hash (hex), a release or reservation id, a query hash"},
+    )
+
+
+class LookupOut(Schema):
+    events = fields.List(fields.Nested("EventOut"))
 
 
 class EventPageOut(Schema):

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicdata.audit.actors import actors_matching
 from civicdata.audit.checkpoints import Checkpoint, CheckpointError, open_checkpoint
 from civicdata.audit.columns import COLUMNS, EntryTextError, columns_of, mismatched_columns
 from civicdata.audit.export import export_lines
@@ -33,6 +34,7 @@ from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import latest_checkpoint, leaf_hashes, make_checkpoint
 from civicdata.audit.verify import Verification, verify_export
 from civicdata.models import AuditCheckpoint, AuditEvent
+from civicdata.vault.blind_index import BlindIndex
 
 TEXT_FILTERS = ("actor", "action", "decision", "department", "dataset", "purpose")
 EXPORT_COLUMNS = (
@@ -65,6 +67,7 @@ class EventFilter:
     department: str | None = None
     dataset: str | None = None
     purpose: str | None = None
+    actors: tuple[str, ...] = ()  # the ids an actor search resolved to (see actors.py)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
@@ -74,9 +77,35 @@ class EventFilter:
             where.append(AuditEvent.at < self.until)
         for name in TEXT_FILTERS:
             value = getattr(self, name)
-            if value is not None:
+            if name == "actor" and self.actors:
+                where.append(AuditEvent.actor.in_(self.actors))
+            elif value is not None:
                 where.append(getattr(AuditEvent, name) == value)
         return where
+
+
+def search_actors(session: Session, index: BlindIndex, where: EventFilter) -> EventFilter:
+    """The filter with its actor widened to the ids a client name or staff email means."""
+    if where.actor is None:
+        return where
+    return replace(where, actors=actors_matching(session, index, where.actor))
+
+
+LEAF_HASH_HEX = 64
+
+
+def lookup_events(session: Session, term: str, limit: int = 50) -> list[AuditEvent]:
+    """Entries an auditor's lookup means: by leaf hash, by resource (a release or
+    reservation id), or by the query hash of a release request; newest first."""
+    term = term.strip()
+    found: list[ColumnElement[bool]] = [
+        AuditEvent.resource == term,
+        AuditEvent.details["query_hash"].as_string() == term,
+    ]
+    if len(term) == LEAF_HASH_HEX and all(c in "0123456789abcdefABCDEF" for c in term):
+        found.append(AuditEvent.leaf_hash == bytes.fromhex(term))
+    query = select(AuditEvent).where(or_(*found)).order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True, slots=True)
