@@ -4,19 +4,22 @@ A receipt is a JSON object with the fields of the Kantara Initiative Consent
 Receipt Specification v1.1 that apply here (``piiPrincipalId`` is the citizen's
 pseudonym, never a name or an e-mail address), plus the platform's own fields:
 ``state`` (given or withdrawn), ``purposeId``, ``noticeVersion``,
-``noticeHash``, ``legalBasis``, ``eventTime``, ``validUntil`` and ``clientId``.
+``noticeHash``, ``legalBasis``, ``eventTime``, ``validUntil`` and ``clientId``,
+and ``kid``: the id of the receipts key that signed it, so a verifier picks
+that key from the platform's published key history after any rotation.
 
 It is signed with Ed25519 over its canonical JSON form (keys sorted, no
 whitespace, UTF-8) and handed out as a *signed receipt document*::
 
     {"alg": "Ed25519", "receipt": {...}, "signature": "<base64 of 64 bytes>"}
 
-Anyone holding the platform's public key can check it with
-:func:`verify_receipt` (or ``civic receipts verify FILE``); see
+Anyone holding the public key named by ``kid`` can check it with
+:func:`verify_receipt` (or ``civic receipts verify FILE``, which picks the key
+from the history and refuses a key published for another use); see
 docs/consent-receipts.md for doing it with ``cryptography`` alone.
 
 >>> key = Ed25519PrivateKey.generate()
->>> receipt = {"state": "given", "publicKey": public_key_pem(key.public_key())}
+>>> receipt = {"state": "given", "kid": "receipts-1", "publicKey": public_key_pem(key.public_key())}
 >>> document = signed_document(receipt, key)
 >>> verify_receipt(document, key.public_key())["state"]
 'given'
@@ -56,6 +59,7 @@ class ReceiptIssuer:
     """Who signs receipts and what every receipt says about them."""
 
     signing_key: Ed25519PrivateKey
+    key_id: str  # the published id of ``signing_key``, carried in every receipt
     controller: str
     contact: str
     jurisdiction: str
@@ -118,6 +122,7 @@ def build_receipt(
         "collectionMethod": METHOD_DESCRIPTIONS[method],
         "consentReceiptID": record_id,
         "publicKey": public_key_pem(issuer.signing_key.public_key()),
+        "kid": issuer.key_id,
         "language": language,
         "piiPrincipalId": subject_id,
         "piiControllers": [{"piiController": issuer.controller, "contact": issuer.contact}],
@@ -159,6 +164,17 @@ def sign(receipt: dict[str, Any], key: Ed25519PrivateKey) -> str:
 def signed_document(receipt: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     """The downloadable file: the receipt with its algorithm and signature."""
     return {"alg": ALGORITHM, "receipt": receipt, "signature": sign(receipt, key)}
+
+
+def receipt_key_id(document: Any) -> str | None:
+    """The ``kid`` a signed receipt document names (``None`` for receipts from before key ids).
+
+    >>> receipt_key_id({"receipt": {"kid": "receipts-1"}, "signature": ""})
+    'receipts-1'
+    """
+    receipt = document.get("receipt") if isinstance(document, dict) else None
+    kid = receipt.get("kid") if isinstance(receipt, dict) else None
+    return kid if isinstance(kid, str) else None
 
 
 def verify_receipt(document: Any, public_key: Ed25519PublicKey) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from civicdata.web import (
     auth,
     budgets,
     citizen,
+    civic_keys,
     console,
     health,
     portal,
@@ -58,4 +59,5 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
 
     app.register_blueprint(citizen.bp)
     app.register_blueprint(citizen.public)
+    app.register_blueprint(civic_keys.bp)
     return app

@@ -16,6 +16,7 @@ from civicdata.audit.log import SIGNER_KEY
 from civicdata.config import Config
 from civicdata.db import make_engine, make_sessionmaker
 from civicdata.keys import KeySet, load_keys
+from civicdata.signing.store import SigningKeys
 from civicdata.vault import Vault
 from consent.append_only import guard_append_only
 from consent.purposes import Purpose, load_purposes
@@ -36,14 +37,19 @@ class Platform:
     def build(cls, config: Config) -> Platform:
         engine = make_engine(config.database_url)
         platform = cls(config=config, engine=engine, sessions=make_sessionmaker(engine))
-        # Sessions sign audit entries with the platform key, loaded on first use.
-        platform.sessions.configure(info={SIGNER_KEY: lambda: platform.keys.signing})
+        # Sessions sign audit entries with the current audit key, loaded on first use.
+        platform.sessions.configure(info={SIGNER_KEY: lambda: platform.signing.current("audit")})
         guard_append_only(engine)  # consent history is never updated or deleted
         return platform
 
     @cached_property
     def keys(self) -> KeySet:
         return load_keys(self.config)
+
+    @cached_property
+    def signing(self) -> SigningKeys:
+        """The signing keys per use, their history and rotation."""
+        return SigningKeys(self.config.keys_dir, self.sessions)
 
     @cached_property
     def vault(self) -> Vault:

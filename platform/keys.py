@@ -1,8 +1,9 @@
 """The instance's key files: created once by ``civic init``, loaded at start-up.
 
-``keys/`` holds the master keyring, the blind-index key and the Ed25519 signing
-key (consent receipts, releases, audit checkpoints). Files are owner-only.
-Creating is idempotent: existing keys are never overwritten.
+``keys/`` holds the master keyring, the blind-index key and, under
+``keys/signing/``, one private signing key file per key id (see
+:mod:`civicdata.signing`). Files are owner-only. Creating is idempotent:
+existing keys are never overwritten.
 """
 
 from __future__ import annotations
@@ -12,18 +13,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from civicdata.config import Config
+from civicdata.signing.material import ensure_signing_files
 from civicdata.vault import LocalKeyring
 from civicdata.vault.blind_index import BlindIndex
 
 BLIND_INDEX_FILE = "blind-index.key"
-SIGNING_FILE = "signing-ed25519.pem"
-SIGNING_PUBLIC_FILE = "signing-ed25519.pub.pem"
-OIDC_FILE = "oidc-rs256.pem"  # signs OpenID Connect ID tokens (RS256)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -43,59 +38,23 @@ def ensure_keys(config: Config) -> list[str]:
     if not blind.exists():
         _write_private(blind, secrets.token_bytes(32).hex().encode())
         created.append(str(blind))
-    signing = config.keys_dir / SIGNING_FILE
-    if not signing.exists():
-        key = Ed25519PrivateKey.generate()
-        _write_private(
-            signing,
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-        )
-        (config.keys_dir / SIGNING_PUBLIC_FILE).write_bytes(public_pem(key.public_key()))
-        created.append(str(signing))
-    oidc = config.keys_dir / OIDC_FILE
-    if not oidc.exists():
-        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        _write_private(
-            oidc,
-            rsa_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-        )
-        created.append(str(oidc))
+    created.extend(ensure_signing_files(config.keys_dir))
     return created
-
-
-def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 @dataclass(frozen=True)
 class KeySet:
-    """Every key the running platform needs, loaded once."""
+    """The encryption keys the running platform needs, loaded once (signing keys: ``Platform.signing``)."""
 
     keyring: LocalKeyring
     blind_index: BlindIndex
-    signing: Ed25519PrivateKey
 
 
 def load_keys(config: Config) -> KeySet:
     """Load the key files; a missing file is a clear error telling to run ``civic init``."""
     keyring = LocalKeyring.load(config.keyring_path)
     blind_path = config.keys_dir / BLIND_INDEX_FILE
-    signing_path = config.keys_dir / SIGNING_FILE
-    for path in (blind_path, signing_path):
-        if not path.exists():
-            raise FileNotFoundError(f"{path} not found (run `civic init`)")
+    if not blind_path.exists():
+        raise FileNotFoundError(f"{blind_path} not found (run `civic init`)")
     blind = BlindIndex(bytes.fromhex(blind_path.read_text().strip()))
-    signing = serialization.load_pem_private_key(signing_path.read_bytes(), password=None)
-    if not isinstance(signing, Ed25519PrivateKey):
-        raise ValueError(f"{signing_path} is not an Ed25519 private key")
-    return KeySet(keyring, blind, signing)
+    return KeySet(keyring, blind)

@@ -34,6 +34,7 @@ from civicdata.api.audit_schemas import (
 from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import witnessed_note
+from civicdata.audit.keys import checkpoint_key
 from civicdata.audit.queries import (
     csv_chunks,
     iter_events,
@@ -47,7 +48,6 @@ from civicdata.audit.queries import (
     verify_live_log,
 )
 from civicdata.audit.tree import prove_consistency
-from civicdata.keys import public_pem
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
 from civicdata.request_scope import current_platform, db_session
@@ -159,7 +159,7 @@ def get_audit_event(index: int) -> Any:
         abort(404, description=f"no audit entry with index {index}")
     platform = current_platform()
     try:
-        (proven,) = prove_events(session, platform.keys.signing, platform.audit_origin, [event])
+        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [event])
     except CheckpointError as exc:
         abort(409, description=f"the log cannot be proven: {exc}")
     stored = session.get(AuditCheckpoint, proven.checkpoint.size)
@@ -192,7 +192,9 @@ def get_checkpoint() -> Any:
     """
     platform = current_platform()
     try:
-        checkpoint = signed_checkpoint(db_session(), platform.keys.signing, platform.audit_origin)
+        checkpoint = signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
+        history = platform.signing.history(refresh=True)
+        key = checkpoint_key(checkpoint.note, platform.audit_origin, history)
     except CheckpointError as exc:
         abort(409, description=f"no checkpoint can be signed: {exc}")
     session = db_session()
@@ -204,7 +206,7 @@ def get_checkpoint() -> Any:
         "root_hash": checkpoint.root_hash.hex(),
         "at": checkpoint.at,
         "note": checkpoint.note,
-        "public_key_pem": public_pem(platform.keys.signing.public_key()).decode(),
+        "public_key_pem": key.public_key_pem,
         "witnessed": None
         if witnessed is None
         else {
@@ -261,14 +263,15 @@ def get_consistency_proof(args: dict[str, Any]) -> Any:
 def get_verification() -> Any:
     """Verify the stored log now, as ``civic audit verify`` would, and name the first bad entry.
 
-    This runs on the server, with the server's own copy of the key: it finds
-    accidents and clumsy edits. Real assurance is the offline check, which an
-    auditor runs on an export with the published public key and a checkpoint
-    they kept: ``civic audit verify --export FILE --public-key KEY
-    --since-checkpoint CP``.
+    This runs on the server, with the server's own key history: it finds
+    accidents and clumsy edits, and also compares the filterable columns with
+    the signed entries and locates a fork among the stored checkpoints. Real
+    assurance is the offline check, which an auditor runs on an export with the
+    published key history and a checkpoint they kept: ``civic audit verify
+    --export FILE --keys HISTORY --since-checkpoint CP [--witnesses K]``.
     """
     platform = current_platform()
-    live = verify_live_log(db_session(), platform.keys.signing, platform.audit_origin)
+    live = verify_live_log(db_session(), platform.signing, platform.audit_origin)
     return {
         "ok": live.result.ok,
         "size": live.result.size,

@@ -10,10 +10,10 @@ from flask import Response, json
 from flask_smorest import Blueprint
 
 from civicdata.api.release_schemas import BudgetsOut
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.releases.budgets import city_budgets, grant_budgets
+from civicdata.request_scope import current_platform, db_session
 
 blp = Blueprint("budgets", __name__, url_prefix="/budgets", description="Privacy budgets")
 

@@ -23,7 +23,6 @@ from civicdata.api.consent_schemas import (
     PurposeOut,
     ReceiptDocumentOut,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent
 from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
@@ -32,6 +31,7 @@ from civicdata.db import utcnow
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.oauth.protect import current_grant, require_oauth
+from civicdata.request_scope import current_platform, db_session
 from consent.notices import current_notices
 from consent.records import find_event
 

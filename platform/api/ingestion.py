@@ -26,7 +26,6 @@ from civicdata.api.ingestion_schemas import (
     ListArgs,
     UploadReportOut,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
 from civicdata.ingestion import (
@@ -47,6 +46,7 @@ from civicdata.ingestion import (
     uploads_of,
 )
 from civicdata.oauth.protect import current_grant, require_oauth
+from civicdata.request_scope import current_platform, db_session
 from policies.catalog import DatasetSpec
 
 blp = Blueprint(

@@ -15,9 +15,9 @@ from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from civicdata.request_scope import db_session
 from civicdata.db import utcnow
 from civicdata.oauth.protect import current_grant, require_oauth
+from civicdata.request_scope import db_session
 from policies.history import policy_set_at
 from policies.model import policies_for_department
 

@@ -19,10 +19,8 @@ from civicdata.api.release_schemas import (
     ReleaseRequestSchema,
     ReleaseSummaryOut,
 )
-from civicdata.request_scope import current_platform, db_session
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import client_actor
-from civicdata.keys import public_pem
 from civicdata.models import StoredRelease
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.releases import signing
@@ -31,6 +29,7 @@ from civicdata.releases.errors import Denied, InvalidQuery, ReleaseError, Releas
 from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
+from civicdata.request_scope import current_platform, db_session
 from policies.budget import DELTA_UNIT, EPSILON_UNIT, from_units, text
 
 blp = Blueprint(
@@ -81,7 +80,7 @@ def signed(published: Published) -> dict[str, Any]:
             "algorithm": signing.ALGORITHM,
             "key_id": published.key_id,
             "value": published.signature,
-            "covers": "b'civic-release/v1\\n' + canonical JSON of 'release'",
+            "covers": signing.COVERS,
         },
     }
 
@@ -203,6 +202,6 @@ def csv_response(published: Published) -> Response:
     200, description="PEM (SubjectPublicKeyInfo)", content_type="application/x-pem-file"
 )
 def signing_key() -> Response:
-    """The Ed25519 public key that verifies release signatures (public)."""
-    key = current_platform().keys.signing.public_key()
-    return Response(public_pem(key), mimetype="application/x-pem-file")
+    """The Ed25519 public key that signs releases now (public; every key: /.well-known/civic-keys)."""
+    key = current_platform().signing.history().current(signing.USE)
+    return Response(key.public_key_pem, mimetype="application/x-pem-file")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +14,7 @@ from civicdata.audit.columns import columns_of
 from civicdata.audit.merkle import leaf_hash
 from civicdata.db import insert_or_skip, utcnow
 from civicdata.models import AuditEvent, AuditHead
+from civicdata.signing.store import Signer
 
 FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
 SIGNER_KEY = "audit_signer"
@@ -38,8 +38,8 @@ def entry_signing_input(index: int, leaf: bytes) -> bytes:
     return ENTRY_SIGNATURE_CONTEXT + index.to_bytes(8, "big") + leaf
 
 
-def _signer(session: Session) -> Ed25519PrivateKey:
-    provider: Callable[[], Ed25519PrivateKey] | None = session.info.get(SIGNER_KEY)
+def _signer(session: Session) -> Signer:
+    provider: Callable[[], Signer] | None = session.info.get(SIGNER_KEY)
     if provider is None:
         raise RuntimeError("this session cannot write audit entries: it has no audit signer")
     return provider()
@@ -79,6 +79,7 @@ def record_event(
     text = canonical_json(
         {
             "index": index,
+            "kid": signer.kid,
             "at": iso_utc(at),
             "actor": actor,
             "action": action,
@@ -93,7 +94,7 @@ def record_event(
         id=index,
         entry=entry,
         leaf_hash=leaf,
-        signature=signer.sign(entry_signing_input(index, leaf)),
+        signature=signer.ed25519.sign(entry_signing_input(index, leaf)),
         **columns_of(entry),  # the filterable columns say only what the signed text says
     )
     session.add(event)

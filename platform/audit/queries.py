@@ -19,21 +19,24 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civicdata.audit.actors import actors_matching
-from civicdata.audit.checkpoints import Checkpoint, CheckpointError, open_checkpoint
+from civicdata.audit.checkpoints import Checkpoint, CheckpointError
 from civicdata.audit.columns import COLUMNS, EntryTextError, columns_of, mismatched_columns
 from civicdata.audit.export import export_lines
+from civicdata.audit.keys import entry_key, open_signed_checkpoint
 from civicdata.audit.log import entry_signing_input, iso_utc
 from civicdata.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import latest_checkpoint, leaf_hashes, make_checkpoint
 from civicdata.audit.verify import Verification, verify_export
 from civicdata.models import AuditCheckpoint, AuditEvent
+from civicdata.signing.history import KeyHistory
+from civicdata.signing.material import SigningKeyError
+from civicdata.signing.store import SigningKeys
 from civicdata.vault.blind_index import BlindIndex
 
 TEXT_FILTERS = ("actor", "action", "decision", "department", "dataset", "purpose")
@@ -217,7 +220,7 @@ def json_chunks(events: Iterable[AuditEvent]) -> Iterator[str]:
 
 
 def signed_checkpoint(
-    session: Session, key: Ed25519PrivateKey, origin: str, covering: int | None = None
+    session: Session, keys: SigningKeys, origin: str, covering: int | None = None
 ) -> AuditCheckpoint:
     """The latest checkpoint, signing a new one first if the log grew.
 
@@ -231,7 +234,7 @@ def signed_checkpoint(
     if latest is not None and covering is not None and covering < latest.size:
         return latest
     try:
-        checkpoint = make_checkpoint(session, key, origin)
+        checkpoint = make_checkpoint(session, keys.current("audit").ed25519, origin)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -265,20 +268,20 @@ class ProvenEvent:
 
 
 def prove_events(
-    session: Session, key: Ed25519PrivateKey, origin: str, events: Sequence[AuditEvent]
+    session: Session, keys: SigningKeys, origin: str, events: Sequence[AuditEvent]
 ) -> list[ProvenEvent]:
     """Prove and verify each entry's inclusion in the latest signed checkpoint.
 
-    The checkpoint's signature is checked with the public key before its root is
+    The checkpoint's signature is checked with the audit key it names before its root is
     trusted; the leaf is recomputed from the entry's text, so an edited entry
     fails even if its stored hash was left alone. Raises ``CheckpointError`` if
     the checkpoint's signature is wrong or the stored log has a gap below it.
     """
     if not events:
         return []
-    stored = signed_checkpoint(session, key, origin, covering=max(e.id for e in events))
-    public_key = key.public_key()
-    checkpoint = open_checkpoint(stored.note, origin, public_key)
+    stored = signed_checkpoint(session, keys, origin, covering=max(e.id for e in events))
+    history = keys.history(refresh=True)
+    checkpoint = open_signed_checkpoint(stored.note, origin, history)
     leaves = leaf_hashes(session, checkpoint.size)
     proven = []
     for event in events:
@@ -290,7 +293,7 @@ def prove_events(
                 checkpoint=checkpoint,
                 proof=proof,
                 leaf_matches=leaf == event.leaf_hash,
-                signature_valid=_signed(public_key, event),
+                signature_valid=_signed(history, event),
                 included=verify_inclusion(event.id, checkpoint.size, leaf, proof, checkpoint.root),
                 altered_columns=mismatched_columns(event),
             )
@@ -298,10 +301,11 @@ def prove_events(
     return proven
 
 
-def _signed(public_key: Ed25519PublicKey, event: AuditEvent) -> bool:
+def _signed(history: KeyHistory, event: AuditEvent) -> bool:
     try:
+        public_key = entry_key(history, event.entry)
         public_key.verify(event.signature, entry_signing_input(event.id, event.leaf_hash))
-    except InvalidSignature:
+    except (SigningKeyError, InvalidSignature):
         return False
     return True
 
@@ -314,11 +318,12 @@ class LiveVerification:
     checkpoint: AuditCheckpoint | None
 
 
-def verify_live_log(session: Session, key: Ed25519PrivateKey, origin: str) -> LiveVerification:
+def verify_live_log(session: Session, keys: SigningKeys, origin: str) -> LiveVerification:
     """Checkpoint the log, run the offline verifier over its export, then the stored checks.
 
-    The stored checks compare every filterable column with its signed entry
-    and locate a rewritten history among the stored checkpoints.
+    Entries and checkpoints are verified with the published audit keys they
+    name. The stored checks compare every filterable column with its signed
+    entry and locate a rewritten history among the stored checkpoints.
 
     A refused checkpoint (the stored log no longer extends the last one) is
     reported as a problem, and the export is still verified against the last
@@ -326,12 +331,13 @@ def verify_live_log(session: Session, key: Ed25519PrivateKey, origin: str) -> Li
     """
     refused: str | None = None
     try:
-        signed_checkpoint(session, key, origin)
+        signed_checkpoint(session, keys, origin)
     except CheckpointError as exc:
         session.rollback()
         refused = str(exc)
-    result = verify_export(export_lines(session, origin), key.public_key())
-    check_stored_log(session, key.public_key(), origin, result)
+    history = keys.history(refresh=True)
+    result = verify_export(export_lines(session, origin), history)
+    check_stored_log(session, history, origin, result)
     if refused is not None:
         result.fail(f"no new checkpoint could be signed: {refused}")
     return LiveVerification(result, latest_checkpoint(session))

@@ -9,20 +9,21 @@ audit verify`` (on the live log) and the portal's and API's verification run it.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civicdata.audit.checkpoints import Checkpoint, CheckpointError, open_checkpoint
+from civicdata.audit.checkpoints import Checkpoint, CheckpointError
 from civicdata.audit.columns import check_columns
 from civicdata.audit.forks import locate_fork
+from civicdata.audit.keys import open_signed_checkpoint
 from civicdata.audit.tree import committed_size, leaf_hashes
 from civicdata.audit.verify import Verification
 from civicdata.models import AuditCheckpoint
+from civicdata.signing.history import KeyHistory
 
 
 def check_stored_log(
-    session: Session, public_key: Ed25519PublicKey, origin: str, result: Verification
+    session: Session, history: KeyHistory, origin: str, result: Verification
 ) -> None:
     """Add to ``result`` every column that disagrees with its entry, and a located fork."""
     size = committed_size(session)
@@ -32,21 +33,21 @@ def check_stored_log(
     except CheckpointError as exc:
         result.fail(f"the stored log cannot be read as a tree: {exc}")
         return
-    fork = locate_fork(leaves, _stored_checkpoints(session, public_key, origin, result))
+    fork = locate_fork(leaves, _stored_checkpoints(session, history, origin, result))
     if fork is not None:
         result.fail(fork.describe(), fork.first if fork.exact else None)
 
 
 def _stored_checkpoints(
-    session: Session, public_key: Ed25519PublicKey, origin: str, result: Verification
+    session: Session, history: KeyHistory, origin: str, result: Verification
 ) -> list[Checkpoint]:
-    """Every stored checkpoint whose signature holds; a bad one is itself a problem."""
+    """Every stored checkpoint whose signature by a published audit key holds; a bad one is a problem."""
     opened = []
     for size, note in session.execute(
         select(AuditCheckpoint.size, AuditCheckpoint.note).order_by(AuditCheckpoint.size)
     ):
         try:
-            checkpoint = open_checkpoint(note, origin, public_key)
+            checkpoint = open_signed_checkpoint(note, origin, history)
         except CheckpointError as exc:
             result.fail(f"stored checkpoint of size {size}: {exc}")
             continue

@@ -1,8 +1,9 @@
-"""Offline verification of an exported log with nothing but the public key.
+"""Offline verification of an exported log with nothing but the published key history.
 
 Each entry is checked in order: its position (a deleted or reordered entry
 leaves a wrong index), its leaf hash recomputed from its text (an edit), and
-its signature over index and leaf hash (an edit with a recomputed hash). Then
+its signature over index and leaf hash (an edit with a recomputed hash), made
+by the audit key the entry names (a key of another use is refused). Then
 the Merkle root of all leaves must equal the signed checkpoint's root, the
 checkpoint must cover every entry (truncation), and an earlier checkpoint the
 auditor kept must be consistent with it (a fork or a rollback).
@@ -16,13 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from civicdata.audit.checkpoints import Checkpoint, CheckpointError, open_checkpoint
+from civicdata.audit.checkpoints import Checkpoint, CheckpointError
 from civicdata.audit.export import EXPORT_FORMAT
 from civicdata.audit.forks import first_difference
+from civicdata.audit.keys import entry_key, open_signed_checkpoint
 from civicdata.audit.log import entry_signing_input
 from civicdata.audit.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
+from civicdata.signing.history import KeyHistory
+from civicdata.signing.material import SigningKeyError
 from civicdata.witness.cosignature import Witness
 
 MAX_PROBLEMS = 20
@@ -49,28 +52,31 @@ class Verification:
 
 def verify_export(
     lines: Iterable[str],
-    public_key: Ed25519PublicKey,
+    history: KeyHistory,
     since_checkpoint: str | None = None,
     witnesses: Sequence[Witness] = (),
     quorum: int = 0,
 ) -> Verification:
-    """Verify an export (see :mod:`civicdata.audit.export`) against ``public_key``.
+    """Verify an export (see :mod:`civicdata.audit.export`) against the published audit keys.
+
+    Every entry and checkpoint is checked with the audit key of ``history`` it
+    names (by key id, or by the note's key hash); a key of another use is refused.
 
     ``since_checkpoint`` is what the auditor kept from an earlier visit: a
     checkpoint note, or a whole earlier export (whose leaves then let a fork be
     located at the first entry that differs). With ``quorum`` k, the latest
     checkpoint must carry valid cosignatures of at least k of ``witnesses``.
     """
-    result, leaves, checkpoint, note = _verify_lines(lines, public_key)
+    result, leaves, checkpoint, note = _verify_lines(lines, history)
     if quorum:
         _check_witnesses(note, witnesses, quorum, result)
     if checkpoint is not None and since_checkpoint is not None:
-        _check_since(since_checkpoint, public_key, leaves, checkpoint, result)
+        _check_since(since_checkpoint, history, leaves, checkpoint, result)
     return result
 
 
 def _verify_lines(
-    lines: Iterable[str], public_key: Ed25519PublicKey
+    lines: Iterable[str], history: KeyHistory
 ) -> tuple[Verification, list[bytes], Checkpoint | None, str | None]:
     """Check every entry and the closing checkpoint; the checkpoint only if it opened."""
     result = Verification()
@@ -91,14 +97,14 @@ def _verify_lines(
         if "checkpoint" in record:
             note = record["checkpoint"]
             break
-        _check_entry(record, len(leaves), public_key, result)
+        _check_entry(record, len(leaves), history, result)
         leaves.append(leaf_hash(str(record.get("entry", "")).encode("utf-8")))
     result.size = len(leaves)
     if note is None:
         result.fail("the export ends without a signed checkpoint (truncated?)")
         return result, leaves, None, note
     try:
-        checkpoint = open_checkpoint(note, origin, public_key)
+        checkpoint = open_signed_checkpoint(note, origin, history)
     except CheckpointError as exc:
         result.fail(f"latest checkpoint: {exc}")
         return result, leaves, None, note
@@ -131,7 +137,7 @@ def _check_witnesses(
 
 
 def _check_entry(
-    record: dict[str, object], position: int, public_key: Ed25519PublicKey, result: Verification
+    record: dict[str, object], position: int, history: KeyHistory, result: Verification
 ) -> None:
     index = record.get("index")
     if index != position:
@@ -154,6 +160,11 @@ def _check_entry(
     if content_index != position:
         result.fail(f"entry {position} holds the content of entry {content_index}", position)
     try:
+        public_key = entry_key(history, text)
+    except SigningKeyError as exc:
+        result.fail(f"entry {position} names no usable audit key: {exc}", position)
+        return
+    try:
         signature = base64.b64decode(str(record.get("signature", "")), validate=True)
         public_key.verify(signature, entry_signing_input(position, leaf))
     except (ValueError, InvalidSignature):
@@ -164,7 +175,7 @@ def _check_entry(
 
 def _check_since(
     kept: str,
-    public_key: Ed25519PublicKey,
+    history: KeyHistory,
     leaves: list[bytes],
     latest: Checkpoint,
     result: Verification,
@@ -172,7 +183,7 @@ def _check_since(
     """The log must extend what the auditor kept; a fork is located when the leaves are known."""
     kept_leaves: list[bytes] | None = None
     if kept.lstrip().startswith("{"):  # a whole earlier export, not just its checkpoint
-        earlier_result, kept_leaves, opened, _ = _verify_lines(kept.splitlines(), public_key)
+        earlier_result, kept_leaves, opened, _ = _verify_lines(kept.splitlines(), history)
         if opened is None or not earlier_result.ok:
             problem = earlier_result.problems[0] if earlier_result.problems else "unreadable"
             result.fail(f"the earlier export you kept does not verify: {problem}")
@@ -180,7 +191,7 @@ def _check_since(
         earlier = opened
     else:
         try:
-            earlier = open_checkpoint(kept, latest.origin, public_key)
+            earlier = open_signed_checkpoint(kept, latest.origin, history)
         except CheckpointError as exc:
             result.fail(f"earlier checkpoint: {exc}")
             return

@@ -6,6 +6,7 @@ import click
 
 from civicdata.cli.accounts import accounts
 from civicdata.cli.audit import audit
+from civicdata.cli.backup import backup, restore
 from civicdata.cli.base import CivicContext, civic_error
 from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
@@ -15,6 +16,8 @@ from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
 from civicdata.cli.policy import policy
 from civicdata.cli.receipts import receipts
+from civicdata.cli.releases import releases
+from civicdata.cli.signing import rotate_signing, signing_history
 from civicdata.cli.witness import witness
 from civicdata.config import Config, ConfigError
 
@@ -32,6 +35,11 @@ def cli(ctx: click.Context) -> None:
 for command in (init, serve, db, keys, receipts, policy, audit, demo, clients, accounts):
     cli.add_command(command)
 cli.add_command(ingest)
+cli.add_command(releases)
+cli.add_command(backup)
+cli.add_command(restore)
+keys.add_command(rotate_signing)
+keys.add_command(signing_history)
 db.add_command(roles)
 cli.add_command(witness)
 

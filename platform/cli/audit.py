@@ -6,16 +6,14 @@ import time
 from pathlib import Path
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
 from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import committed_size, make_checkpoint
 from civicdata.audit.verify import verify_export
-from civicdata.cli.base import CivicContext, civic_error, pass_civic
-from civicdata.keys import SIGNING_PUBLIC_FILE
+from civicdata.cli.base import CivicContext, civic_error, pass_civic, published_history
 from civicdata.witness.client import WitnessConfigError, checkpoint_and_witness, parse_witnesses
 from civicdata.witness.cosignature import NOTE_ED25519, CosignatureError, Witness
 from civicdata.witness.cosignature import vkey as note_vkey
@@ -47,7 +45,7 @@ def checkpoint(civic: CivicContext, every: int | None, count: int | None) -> Non
     while True:
         try:
             done = checkpoint_and_witness(
-                platform.sessions, platform.keys.signing, platform.audit_origin, witnesses
+                platform.sessions, platform.signing, platform.audit_origin, witnesses
             )
         except CheckpointError as exc:
             raise civic_error(f"checkpoint refused, run `civic audit verify`: {exc}") from None
@@ -75,9 +73,13 @@ def _witnesses(raw: str) -> list[Witness]:
 @audit.command("vkey")
 @pass_civic
 def vkey(civic: CivicContext) -> None:
-    """Print the log's verifier key (C2SP signed-note), for witnesses' `--log`."""
+    """Print the log's verifier key (C2SP signed-note), for witnesses' `--log`.
+
+    It is that of the current audit signing key: after `civic keys
+    rotate-signing --use audit`, give every witness the new verifier key.
+    """
     platform = civic.platform
-    click.echo(note_vkey(platform.audit_origin, NOTE_ED25519, platform.keys.signing.public_key()))
+    click.echo(note_vkey(platform.audit_origin, NOTE_ED25519, _audit_key(civic).public_key()))
 
 
 @audit.command("export")
@@ -87,7 +89,7 @@ def export(civic: CivicContext, output: Path) -> None:
     """Checkpoint the log, then write its entries and that checkpoint to OUTPUT (JSON Lines)."""
     platform = civic.platform
     with platform.sessions() as session:
-        make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+        make_checkpoint(session, _audit_key(civic), platform.audit_origin)
         session.commit()
         total = committed_size(session)
         with (
@@ -107,9 +109,11 @@ def export(civic: CivicContext, output: Path) -> None:
     help="An export made by `civic audit export` (default: export the live log first).",
 )
 @click.option(
-    "--public-key",
+    "--keys",
+    "keys_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="PEM public key (default: the instance's signing public key).",
+    help="The published key history, as served at /.well-known/civic-keys "
+    "(default: the instance's history, read from its database).",
 )
 @click.option(
     "--witnesses",
@@ -134,16 +138,17 @@ def export(civic: CivicContext, output: Path) -> None:
 def verify(
     civic: CivicContext,
     export_file: Path | None,
-    public_key: Path | None,
+    keys_file: Path | None,
     since_checkpoint: Path | None,
     quorum: int,
     witness_keys: tuple[str, ...],
 ) -> None:
-    """Recompute every leaf and the root, check signatures and consistency; name the first bad entry."""
-    key_path = public_key or civic.config.keys_dir / SIGNING_PUBLIC_FILE
-    key = load_pem_public_key(key_path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise civic_error(f"{key_path} is not an Ed25519 public key")
+    """Recompute every leaf and the root, check signatures and consistency; name the first bad entry.
+
+    Each signature is checked with the audit key it names, from the published
+    key history; a key published for another use is refused.
+    """
+    history = published_history(civic, keys_file)
     since = since_checkpoint.read_text(encoding="utf-8") if since_checkpoint else None
     try:
         known = [Witness.parse(text) for text in witness_keys]
@@ -154,12 +159,12 @@ def verify(
     if export_file is not None:
         with export_file.open(encoding="utf-8") as fh:
             lines = (line.rstrip("\n") for line in fh)
-            result = verify_export(lines, key, since, trusted, quorum)
+            result = verify_export(lines, history, since, trusted, quorum)
     else:
         platform = civic.platform
         try:
             done = checkpoint_and_witness(
-                platform.sessions, platform.keys.signing, platform.audit_origin, configured
+                platform.sessions, platform.signing, platform.audit_origin, configured
             )
         except CheckpointError as exc:
             click.echo(f"no new checkpoint could be signed: {exc}", err=True)
@@ -169,8 +174,8 @@ def verify(
                     click.echo(f"witness {answer.witness}: {answer.message}", err=True)
         with platform.sessions() as session:
             lines = export_lines(session, platform.audit_origin)
-            result = verify_export(lines, key, since, trusted, quorum)
-            check_stored_log(session, key, platform.audit_origin, result)
+            result = verify_export(lines, history, since, trusted, quorum)
+            check_stored_log(session, history, platform.audit_origin, result)
     if result.ok:
         click.echo(f"OK: {result.size} entries verified against the signed checkpoint")
         return
@@ -179,3 +184,7 @@ def verify(
     for problem in result.problems:
         click.echo(f"  - {problem}", err=True)
     raise SystemExit(1)
+
+
+def _audit_key(civic: CivicContext) -> Ed25519PrivateKey:
+    return civic.platform.signing.current("audit").ed25519

@@ -8,6 +8,7 @@ from civicdata import migrations
 from civicdata.city import sync_city
 from civicdata.cli.base import CivicContext, pass_civic
 from civicdata.keys import ensure_keys
+from civicdata.signing.material import ensure_signing_files
 
 
 @click.command()
@@ -19,6 +20,7 @@ def init(civic: CivicContext) -> None:
         click.echo(f"created {path}")
     migrations.upgrade(civic.config.database_url)
     click.echo(f"database ready: {_safe_url(civic.config.database_url)}")
+    _register_signing_keys(civic)
     synced = sync_city(civic.platform)
     click.echo(
         f"city files in force: {synced.new_notice_versions} new notice version(s); "
@@ -38,6 +40,16 @@ def db_upgrade(civic: CivicContext, revision: str) -> None:
     """Apply migrations up to REVISION."""
     migrations.upgrade(civic.config.database_url, revision)
     click.echo(f"database at {revision}: {_safe_url(civic.config.database_url)}")
+    if revision == "head":
+        for path in ensure_signing_files(civic.config.keys_dir):
+            click.echo(f"created {path}")
+        _register_signing_keys(civic)
+
+
+def _register_signing_keys(civic: CivicContext) -> None:
+    """Publish this node's signing keys for every use the database has none of yet."""
+    for kid in civic.platform.signing.register():
+        click.echo(f"published signing key {kid}")
 
 
 @click.command()

@@ -55,8 +55,8 @@ def erase_me(
     if citizen_id is None or citizen is None or citizen.erased_at is not None:
         raise ErasureError("account", "this account holds no citizen data to erase")
     now = utcnow()
+    signer = platform.signing.current("receipts")
     withdrawn = _withdraw_all(platform, session, citizen_id, language)
-    revoked = _revoke_apps(session, account, citizen_id)
     blocks = dict(
         session.execute(
             select(RecordBlock.dataset, func.count())
@@ -65,10 +65,7 @@ def erase_me(
         ).all()
     )
     erase_citizen(session, platform.vault, citizen_id)
-    account.disabled_at = now
-    account.password_hash = CLOSED_PASSWORD
-    account.login_digest = os.urandom(32)
-    end_all_sessions(session, account)
+    revoked = close_account(session, account, citizen_id)
     receipt = {
         "version": RECEIPT_VERSION,
         "type": "erasure",
@@ -81,7 +78,8 @@ def erase_me(
                 "contact": f"{platform.config.public_url}{PORTAL_PATH}",
             }
         ],
-        "publicKey": public_key_pem(platform.keys.signing.public_key()),
+        "publicKey": public_key_pem(signer.ed25519.public_key()),
+        "kid": signer.kid,
         "erased": {
             "dataKey": "destroyed: every record ciphertext is undecryptable",
             "identity": ["name", "email"],
@@ -102,7 +100,37 @@ def erase_me(
         authorizations_revoked=revoked,
         record_blocks=sum(blocks.values()),
     )
-    return signed_document(receipt, platform.keys.signing)
+    return signed_document(receipt, signer.ed25519)
+
+
+def close_account(session: Session, account: Account, citizen_id: str) -> int:
+    """Revoke the account's apps and tokens, end its sessions, make it unusable.
+
+    Returns how many app authorizations were withdrawn.
+    """
+    revoked = _revoke_apps(session, account, citizen_id)
+    account.disabled_at = utcnow()
+    account.password_hash = CLOSED_PASSWORD
+    account.login_digest = os.urandom(32)
+    end_all_sessions(session, account)
+    return revoked
+
+
+def replay_erasure(platform: Platform, session: Session, citizen_id: str) -> bool:
+    """Erase again a citizen a restored backup brought back; ``False`` if nothing was left.
+
+    Destroys the data key and deletes records, identity and look-ups, and
+    closes the account, exactly as the original erasure did. The consent
+    withdrawals it made are not re-created: without key and records the
+    citizen contributes nothing, and their receipts stay verifiable.
+    """
+    erased = erase_citizen(session, platform.vault, citizen_id)
+    accounts = session.scalars(
+        select(Account).where(Account.citizen_id == citizen_id, Account.disabled_at.is_(None))
+    ).all()
+    for account in accounts:
+        close_account(session, account, citizen_id)
+    return erased or bool(accounts)
 
 
 def _withdraw_all(

@@ -23,12 +23,14 @@ PURPOSES_PATH = "/purposes"
 
 
 def receipt_issuer(platform: Platform, purpose: Purpose) -> ReceiptIssuer:
-    """The issuer of receipts for ``purpose``: its department, the city, the platform key."""
+    """The issuer of receipts for ``purpose``: its department, the city, the receipts key."""
+    signer = platform.signing.current("receipts")
     catalog = platform.catalog
     department = catalog.departments.get(purpose.controller)
     base = platform.config.public_url
     return ReceiptIssuer(
-        signing_key=platform.keys.signing,
+        signing_key=signer.ed25519,
+        key_id=signer.kid,
         controller=department.name if department else purpose.controller,
         contact=f"{base}{PORTAL_PATH}",
         jurisdiction=catalog.city_name,

@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.db import transaction, utcnow
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
 from civicdata.identity.passwords import Passwords
 from civicdata.identity.sessions import SessionLimits, end_session, resume_session, start_session
+from civicdata.request_scope import current_platform, db_session
 
 SESSION_KEY = "portal_session"
 SIGNED_IN_AT_KEY = "signed_in_at"

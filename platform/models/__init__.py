@@ -9,6 +9,7 @@ from civicdata.models.releases import (
     BudgetReservation,
     StoredRelease,
 )
+from civicdata.models.signing import SigningKeyRecord
 from civicdata.oauth import models as _oauth_models  # noqa: F401  (identity and OAuth tables)
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CitizenLookup",
     "Ingestion",
     "RecordBlock",
+    "SigningKeyRecord",
     "SourceRecord",
     "StoredRelease",
 ]

@@ -20,13 +20,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.request_scope import current_platform
 from civicdata.consents.issuers import ensure_published
 from civicdata.consents.recording import Collector, record_give
 from civicdata.db import utcnow
 from civicdata.identity.models import Account
 from civicdata.oauth import scopes as scope_lib
 from civicdata.oauth.models import OAuthAuthorization, OAuthClient, OAuthCode, OAuthToken
+from civicdata.request_scope import current_platform
 from consent.eligibility import is_active
 from consent.purposes import Purpose
 

@@ -15,12 +15,12 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from sqlalchemy import select, update
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest
 from civicdata.oauth.grants import AUTH_METHODS, pairwise_subject
 from civicdata.oauth.models import OAuthClient, OAuthToken
+from civicdata.request_scope import current_platform, db_session
 
 
 @dataclass(frozen=True)

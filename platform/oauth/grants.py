@@ -31,7 +31,6 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import transaction, utcnow
 from civicdata.identity.models import Account
 from civicdata.models import Citizen
@@ -40,6 +39,7 @@ from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest
 from civicdata.oauth.models import OAuthAuthorization, OAuthClient, OAuthCode, OAuthToken
 from civicdata.oauth.signing import ALGORITHM
+from civicdata.request_scope import current_platform, db_session
 
 CODE_LIFETIME = timedelta(minutes=5)
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]

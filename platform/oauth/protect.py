@@ -44,7 +44,6 @@ from flask import Response, abort, g, json, request
 from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.db import utcnow
 from civicdata.errors import PROBLEM_JSON
@@ -55,6 +54,7 @@ from civicdata.oauth import scopes as scope_lib
 from civicdata.oauth.authorizations import authorization_is_active
 from civicdata.oauth.credentials import digest
 from civicdata.oauth.models import OAuthClient, OAuthToken
+from civicdata.request_scope import current_platform, db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,19 +14,20 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
 from civicdata.errors import problem
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
 from civicdata.identity.portal import current_account, signed_in_at
+from civicdata.oauth import signing
 from civicdata.oauth.authorizations import record_authorization
 from civicdata.oauth.consent_screen import choose_language, describe, granted_scope
 from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
 from civicdata.oauth.metadata import LANGUAGES, server_metadata
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.oauth.server import endpoint_response, oauth_state, token_response
+from civicdata.request_scope import current_platform, db_session
 
 bp = Blueprint("oauth", __name__)
 
@@ -154,7 +155,7 @@ def userinfo() -> ResponseReturnValue:
 
 @bp.get("/oauth/jwks")
 def jwks() -> ResponseReturnValue:
-    return jsonify(oauth_state().id_key.jwks())
+    return jsonify(signing.jwks(current_platform().signing.history(refresh=True)))
 
 
 @bp.get("/.well-known/oauth-authorization-server")

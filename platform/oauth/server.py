@@ -10,7 +10,7 @@ RFC 9457 ``title``/``status``/``detail`` members.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from typing import Any, cast
@@ -20,7 +20,6 @@ from authlib.oauth2.rfc6749 import InvalidScopeError
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civicdata.request_scope import db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.context import Platform
 from civicdata.db import utcnow
@@ -37,7 +36,8 @@ from civicdata.oauth.grants import (
 )
 from civicdata.oauth.models import OAuthClient, OAuthToken
 from civicdata.oauth.scopes import ScopeCatalog, platform_scopes
-from civicdata.oauth.signing import IdTokenKey, load_id_token_key
+from civicdata.oauth.signing import USE, IdTokenKey, id_token_key
+from civicdata.request_scope import db_session
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
@@ -72,14 +72,20 @@ class OAuthState:
 
     server: CivicAuthorizationServer
     platform: Platform
+    _id_keys: dict[str, IdTokenKey] = field(default_factory=dict)
 
     @cached_property
     def scopes(self) -> ScopeCatalog:
         return platform_scopes(self.platform.purposes, self.platform.catalog.datasets)
 
-    @cached_property
+    @property
     def id_key(self) -> IdTokenKey:
-        return load_id_token_key(self.platform.config)
+        """The ``oidc`` key signing ID tokens now (the history says which)."""
+        signer = self.platform.signing.current(USE)
+        key = self._id_keys.get(signer.kid)
+        if key is None:
+            key = self._id_keys[signer.kid] = id_token_key(signer)
+        return key
 
 
 def oauth_state() -> OAuthState:

@@ -294,7 +294,6 @@ class ReleaseService:
         result: Release,
         consent_at: datetime,
     ) -> tuple[Published, Cost]:
-        keys = self.platform.keys
         created = utcnow()
         release_id = new_release_id()
         document = {
@@ -309,8 +308,9 @@ class ReleaseService:
         }
         canonical = signing.canonical_text(document)
         document = json.loads(canonical)  # what is returned is exactly what is stored
-        signature = signing.sign(document, keys.signing)
-        key_id = signing.key_id(keys.signing.public_key())
+        signer = self.platform.signing.current(signing.USE)
+        signature = signing.sign(document, signer)
+        key_id = signer.kid
         cost = Cost(result.epsilon, parsed.query.delta or ZERO)
         epsilon_units, delta_units = ledger.cost_units(cost)
         session.add(

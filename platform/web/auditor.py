@@ -38,7 +38,6 @@ from civicdata.audit.queries import (
 )
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
-from civicdata.keys import SIGNING_PUBLIC_FILE, public_pem
 from civicdata.models import AuditEvent
 from civicdata.request_scope import current_platform, db_session
 from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
@@ -163,7 +162,7 @@ def event(index: int) -> ResponseReturnValue:
         "signature": base64.b64encode(entry.signature).decode(),
     }
     try:
-        (proven,) = prove_events(session, platform.keys.signing, platform.audit_origin, [entry])
+        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [entry])
     except CheckpointError as exc:
         return render_template("auditor/event.html", proven=None, problem=str(exc), **shown), 409
     return render_template("auditor/event.html", proven=proven, problem=None, **shown)
@@ -176,7 +175,7 @@ def verification() -> ResponseReturnValue:
     _log_access()
     platform = current_platform()
     session = db_session()
-    live = verify_live_log(session, platform.keys.signing, platform.audit_origin)
+    live = verify_live_log(session, platform.signing, platform.audit_origin)
     witnesses = parse_witnesses(platform.config.witnesses)
     witnessed = latest_witnessed(session)
     cosigned = cosignatures_of(session, witnessed, witnesses) if witnessed else []
@@ -196,7 +195,7 @@ def log_export() -> ResponseReturnValue:
     _log_access()
     platform = current_platform()
     try:
-        signed_checkpoint(db_session(), platform.keys.signing, platform.audit_origin)
+        signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
     except CheckpointError as exc:
         abort(409, description=f"No checkpoint can be signed: {exc}")
 
@@ -214,11 +213,13 @@ def log_export() -> ResponseReturnValue:
 @bp.get("/public-key.pem")
 @login_required("auditor")
 def public_key() -> ResponseReturnValue:
-    """The log's Ed25519 public key (compare it with the one published out of band)."""
-    key = public_pem(current_platform().keys.signing.public_key())
-    disposition = f'attachment; filename="{SIGNING_PUBLIC_FILE}"'
+    """The audit key signing now (compare it with the one published out of band)."""
+    key = current_platform().signing.history().current("audit")
+    disposition = f'attachment; filename="{key.kid}.pub.pem"'
     return Response(
-        key, mimetype="application/x-pem-file", headers={"Content-Disposition": disposition}
+        key.public_key_pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": disposition},
     )
 
 

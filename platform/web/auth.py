@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
 from civicdata.identity.accounts import AccountError, change_password, register_citizen
@@ -23,6 +22,7 @@ from civicdata.identity.portal import (
     sign_in,
     sign_out,
 )
+from civicdata.request_scope import current_platform, db_session
 from civicdata.web.auth_forms import LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__)

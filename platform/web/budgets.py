@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.identity.portal import login_required
 from civicdata.releases.budgets import city_budgets, grant_budgets, spending_by_month
+from civicdata.request_scope import current_platform, db_session
 from civicdata.web.charts import Bar, bar_chart
 from policies.budget import text
 

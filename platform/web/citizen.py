@@ -27,7 +27,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit import record_event_committed
 from civicdata.consents.apps import authorised_apps, revoke_app
 from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent
@@ -37,6 +36,7 @@ from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
 from civicdata.identity.models import Account
 from civicdata.identity.portal import current_account, identity_services, login_required, safe_next
+from civicdata.request_scope import current_platform, db_session
 from consent.purposes import LANGUAGES
 from consent.records import find_event, history
 

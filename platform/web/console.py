@@ -15,7 +15,6 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from civicdata.api.releases import csv_response
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
@@ -25,6 +24,7 @@ from civicdata.releases.planning import PlanOutcome, plan_release
 from civicdata.releases.policy_request import candidates
 from civicdata.releases.service import ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
+from civicdata.request_scope import current_platform, db_session
 from civicdata.web.charts import Bar, bar_chart
 from civicdata.web.console_form import QueryForm, choices
 from policies.model import policies_for_department

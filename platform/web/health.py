@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from civicdata.request_scope import db_session
 from civicdata.errors import problem
+from civicdata.request_scope import db_session
 
 bp = Blueprint("health", __name__)
 

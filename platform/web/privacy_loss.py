@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.db import utcnow
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.privacy_loss import privacy_loss
+from civicdata.request_scope import current_platform, db_session
 from civicdata.web.charts import Bar, bar_chart
 from policies.budget import text
 

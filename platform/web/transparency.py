@@ -11,10 +11,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from civicdata.request_scope import current_platform, db_session
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import events_about, prove_events
 from civicdata.identity.portal import current_account, login_required
+from civicdata.request_scope import current_platform, db_session
 
 bp = Blueprint("transparency", __name__)
 PAGE = 20
@@ -30,7 +30,7 @@ def about_me() -> ResponseReturnValue:
     session, platform = db_session(), current_platform()
     page = events_about(session, account.citizen_id, before=before, limit=PAGE)
     try:
-        proven = prove_events(session, platform.keys.signing, platform.audit_origin, page.events)
+        proven = prove_events(session, platform.signing, platform.audit_origin, page.events)
     except CheckpointError as exc:
         return render_template(
             "transparency/activity.html", page=page, proven=[], problem=str(exc), me=account

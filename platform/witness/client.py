@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +25,7 @@ from civicdata.audit.queries import signed_checkpoint
 from civicdata.audit.tree import prove_consistency
 from civicdata.db import utcnow
 from civicdata.models import AuditCheckpoint, AuditCosignature
+from civicdata.signing.store import SigningKeys
 from civicdata.witness.cosignature import CosignatureError, Witness
 from civicdata.witness.server import SIZE_TYPE
 
@@ -145,18 +145,20 @@ class Witnessed:
 
 def checkpoint_and_witness(
     sessions: sessionmaker[Session],
-    key: Ed25519PrivateKey,
+    keys: SigningKeys,
     origin: str,
     witnesses: Sequence[Witness],
 ) -> Witnessed:
     """Sign a checkpoint if the log grew, then have the latest one cosigned by every witness.
+
+    A new checkpoint is signed with the current audit key of ``keys``.
 
     A checkpoint signed meanwhile on demand (by the API or the portal) is
     submitted too. Raises ``CheckpointError`` if the log no longer extends its
     latest checkpoint.
     """
     with sessions() as session:
-        checkpoint = signed_checkpoint(session, key, origin)
+        checkpoint = signed_checkpoint(session, keys, origin)
         answers = submit_checkpoint(session, checkpoint, witnesses)
         session.commit()
         return Witnessed(checkpoint.size, witnessed_note(session, checkpoint), answers)

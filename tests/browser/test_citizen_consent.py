@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.receipts import load_public_key, verify_receipt
+from civicdata.context import Platform
+from consent.receipts import verify_receipt
 from tests.support.live_server import serve_platform
 
 EMAIL = "nuria@example.org"
@@ -23,7 +24,7 @@ def test_a_resident_consents_withdraws_downloads_exports_and_erases(config, brow
     from playwright.sync_api import expect
 
     page = browser_page
-    public_key = load_public_key((config.keys_dir / "signing-ed25519.pub.pem").read_bytes())
+    public_key = Platform.build(config).signing.current("receipts").ed25519.public_key()
     with serve_platform(config) as server:
         page.goto(f"{server.url}/register")
         page.get_by_label("Email").fill(EMAIL)

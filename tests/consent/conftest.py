@@ -29,6 +29,7 @@ def purposes() -> dict[str, Purpose]:
 def issuer() -> ReceiptIssuer:
     return ReceiptIssuer(
         signing_key=Ed25519PrivateKey.generate(),
+        key_id="receipts-test",
         controller="City of Exampleville",
         contact="dpo@city.example",
         jurisdiction="ES-CT",

@@ -9,7 +9,7 @@ triggers: it is the single-user development database. Also creates
 ``audit_cosignatures``, the witnesses' cosignatures of checkpoints (append-only too).
 
 Revision ID: 0005_audit_append_only
-Revises: 0001
+Revises: 0003_signing_keys
 """
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from alembic import op
 import civicdata.db
 
 revision = "0005_audit_append_only"
-down_revision = "0001"
+down_revision = "0003_signing_keys"
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ def test_an_app_lists_gives_withdraws_and_downloads_receipts(client, platform_: 
     assert mine["energy-efficiency"]["state"] == "none"
     record_id = given.json["record_id"]
     receipt = client.get(f"/api/v1/consents/receipts/{record_id}", headers=auth)
-    public_key = platform_.keys.signing.public_key()
+    public_key = platform_.signing.current("receipts").ed25519.public_key()
     assert verify_receipt(receipt.json, public_key)["collectionMethod"] == "consent API"
     withdrawn = client.delete(f"/api/v1/consents/{TRANSPORT}", headers=auth)
     assert withdrawn.status_code == 200 and withdrawn.json["state"] == "withdrawn"

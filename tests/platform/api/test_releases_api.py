@@ -54,9 +54,15 @@ def test_plan_then_request_then_read_as_json_and_csv(client, transport, city) ->
     read = client.get(location, headers=transport)
     assert read.status_code == 200 and read.json["release"] == body["release"]
     pem = client.get("/api/v1/releases/signing-key").data
-    message = b"civic-release/v1\n" + json.dumps(
-        read.json["release"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    kid = read.json["signature"]["key_id"]
+    message = (
+        b"civic-release/v2\n"
+        + kid.encode()
+        + b"\n"
+        + json.dumps(
+            read.json["release"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+    )
     load_pem_public_key(pem).verify(base64.b64decode(read.json["signature"]["value"]), message)  # type: ignore[union-attr]
 
     as_csv = client.get(f"{location}?format=csv", headers=transport)

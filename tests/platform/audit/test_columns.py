@@ -95,7 +95,7 @@ def test_live_verification_names_a_relabelled_entry(platform_) -> None:
     index = _fill(platform_)
     _relabel(platform_, index, "decision", "ok")
     with platform_.sessions() as session:
-        live = verify_live_log(session, platform_.keys.signing, platform_.audit_origin)
+        live = verify_live_log(session, platform_.signing, platform_.audit_origin)
         assert not live.result.ok and live.result.first_bad == index
         assert any("decision column says 'ok'" in p for p in live.result.problems)
         assert mismatched_columns(session.get(AuditEvent, index)) == ["decision"]

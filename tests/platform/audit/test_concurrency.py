@@ -50,10 +50,10 @@ def test_concurrent_appends_from_many_processes(platform_, config) -> None:
         per_worker = dict(
             session.execute(select(AuditEvent.actor, func.count()).group_by(AuditEvent.actor)).all()
         )
-        make_checkpoint(session, platform_.keys.signing, platform_.audit_origin)
+        make_checkpoint(session, platform_.signing.current("audit").ed25519, platform_.audit_origin)
         session.commit()
         result = verify_export(
-            list(export_lines(session, platform_.audit_origin)), platform_.keys.signing.public_key()
+            list(export_lines(session, platform_.audit_origin)), platform_.signing.history()
         )
     assert ids == list(range(expected))  # gapless, no duplicates
     assert per_worker == {f"worker:{w}": kept[w] for w in range(WORKERS)}

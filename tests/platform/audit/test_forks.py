@@ -30,7 +30,9 @@ def _append(platform, n: int, *, checkpoint_each: bool = False) -> None:
             session.commit()
         if checkpoint_each or i == n - 1:
             with platform.sessions() as session:
-                make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+                make_checkpoint(
+                    session, platform.signing.current("audit").ed25519, platform.audit_origin
+                )
                 session.commit()
 
 
@@ -55,14 +57,16 @@ def _rewrite_from(platform, start: int) -> None:
                 .values(
                     entry=text.decode(),
                     leaf_hash=leaf,
-                    signature=platform.keys.signing.sign(entry_signing_input(event.id, leaf)),
+                    signature=platform.signing.current("audit").ed25519.sign(
+                        entry_signing_input(event.id, leaf)
+                    ),
                     **columns_of(text.decode()),
                 )
             )
         session.execute(AuditCheckpoint.__table__.delete().where(AuditCheckpoint.size > start))
         session.commit()
     with platform.sessions() as session:
-        make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+        make_checkpoint(session, platform.signing.current("audit").ed25519, platform.audit_origin)
         session.commit()
 
 
@@ -72,14 +76,14 @@ def test_a_kept_export_locates_the_first_rewritten_entry(platform_) -> None:
     _rewrite_from(platform_, 5)
     _append(platform_, 2)
     rewritten = _export(platform_)
-    public_key = platform_.keys.signing.public_key()
-    assert verify_export(rewritten, public_key).ok  # valid on its own: hashes and signatures hold
-    only_note = verify_export(rewritten, public_key, json.loads(kept[-1])["checkpoint"])
+    history = platform_.signing.history()
+    assert verify_export(rewritten, history).ok  # valid on its own: hashes and signatures hold
+    only_note = verify_export(rewritten, history, json.loads(kept[-1])["checkpoint"])
     assert any("fork" in p for p in only_note.problems)
-    located = verify_export(rewritten, public_key, "\n".join(kept))
+    located = verify_export(rewritten, history, "\n".join(kept))
     assert located.first_bad == 5
     assert any("fork: entry 5 differs" in p for p in located.problems), located.problems
-    assert verify_export(kept, public_key, "\n".join(kept)).ok
+    assert verify_export(kept, history, "\n".join(kept)).ok
 
 
 def test_civic_audit_verify_names_the_fork_with_a_kept_export(platform_, config, tmp_path) -> None:
@@ -104,11 +108,13 @@ def test_live_verification_bisects_the_stored_checkpoints(platform_) -> None:
         text = event.entry.replace('"n":6', '"n":60').encode()
         leaf = leaf_hash(text)
         event.entry, event.leaf_hash = text.decode(), leaf
-        event.signature = platform_.keys.signing.sign(entry_signing_input(6, leaf))
+        event.signature = platform_.signing.current("audit").ed25519.sign(
+            entry_signing_input(6, leaf)
+        )
         event.details = columns_of(text.decode())["details"]
         session.commit()
     with platform_.sessions() as session:
-        live = verify_live_log(session, platform_.keys.signing, platform_.audit_origin)
+        live = verify_live_log(session, platform_.signing, platform_.audit_origin)
     assert live.result.first_bad == 6
     assert any("fork: entry 6 differs" in p for p in live.result.problems), live.result.problems
 

@@ -46,7 +46,8 @@ def test_entries_are_canonical_hashed_and_signed(platform_) -> None:
     )
     assert json.loads(event.entry)["at"].endswith("Z")
     assert event.leaf_hash == leaf_hash(event.entry.encode())
-    platform_.keys.signing.public_key().verify(
+    assert json.loads(event.entry)["kid"] == platform_.signing.current("audit").kid
+    platform_.signing.current("audit").ed25519.public_key().verify(
         event.signature, entry_signing_input(0, event.leaf_hash)
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,12 @@ from civicdata.audit.tree import make_checkpoint, prove_consistency, prove_inclu
 from civicdata.audit.verify import verify_export
 from civicdata.cli import cli
 from civicdata.models import AuditCheckpoint, AuditEvent
+from civicdata.signing.history import KeyHistory
 from tests.support.tamper import allow_tampering
 
 N = 12
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _fill(platform, n: int = N, start: int = 0) -> None:
@@ -34,13 +38,13 @@ def _fill(platform, n: int = N, start: int = 0) -> None:
 
 def _export(platform) -> list[str]:
     with platform.sessions() as session:
-        make_checkpoint(session, platform.keys.signing, platform.audit_origin)
+        make_checkpoint(session, platform.signing.current("audit").ed25519, platform.audit_origin)
         session.commit()
         return list(export_lines(session, platform.audit_origin))
 
 
 def _verify(platform, lines: list[str], since: str | None = None):
-    return verify_export(lines, platform.keys.signing.public_key(), since)
+    return verify_export(lines, platform.signing.history(), since)
 
 
 def test_an_untouched_log_verifies(platform_) -> None:
@@ -146,7 +150,7 @@ def test_a_forked_checkpoint_is_detected(platform_) -> None:
     fork_note = sign_checkpoint(
         Checkpoint(platform_.audit_origin, 8, root_hash(forked_leaves)),
         platform_.audit_origin,
-        platform_.keys.signing,
+        platform_.signing.current("audit").ed25519,
     )
     forged = [lines[0]]
     for i in range(8):
@@ -163,7 +167,22 @@ def test_a_checkpoint_by_another_key_is_refused(platform_) -> None:
     note = json.loads(lines[-1])["checkpoint"]
     with pytest.raises(CheckpointError):
         open_checkpoint(note, platform_.audit_origin, Ed25519PrivateKey.generate().public_key())
-    assert not verify_export(lines, Ed25519PrivateKey.generate().public_key()).ok
+    stranger = _stranger_history(platform_)
+    result = verify_export(lines, stranger)
+    assert not result.ok and any("checkpoint" in p for p in result.problems)
+
+
+def _stranger_history(platform_) -> KeyHistory:
+    """The platform's history with every audit key replaced by a stranger's."""
+    from civicdata.signing.history import PublishedKey
+    from civicdata.signing.material import key_id, public_pem
+
+    public = Ed25519PrivateKey.generate().public_key()
+    keys = [k for k in platform_.signing.history().keys if k.use != "audit"]
+    stranger = PublishedKey(
+        key_id("audit", public), "audit", "Ed25519", public_pem(public), NOW, None
+    )
+    return KeyHistory.of([*keys, stranger])
 
 
 def test_new_checkpoints_must_be_consistent_with_stored_ones(platform_) -> None:
@@ -175,17 +194,21 @@ def test_new_checkpoints_must_be_consistent_with_stored_ones(platform_) -> None:
         session.commit()
     _fill(platform_, 2, start=4)
     with platform_.sessions() as session, pytest.raises(CheckpointError, match="rewritten"):
-        make_checkpoint(session, platform_.keys.signing, platform_.audit_origin)
+        make_checkpoint(session, platform_.signing.current("audit").ed25519, platform_.audit_origin)
 
 
 def test_stored_proofs_verify_against_checkpoints(platform_) -> None:
     _fill(platform_, 9)
     with platform_.sessions() as session:
-        first = make_checkpoint(session, platform_.keys.signing, platform_.audit_origin)
+        first = make_checkpoint(
+            session, platform_.signing.current("audit").ed25519, platform_.audit_origin
+        )
         session.commit()
     _fill(platform_, 8, start=9)
     with platform_.sessions() as session:
-        second = make_checkpoint(session, platform_.keys.signing, platform_.audit_origin)
+        second = make_checkpoint(
+            session, platform_.signing.current("audit").ed25519, platform_.audit_origin
+        )
         session.commit()
         leaf = session.scalars(select(AuditEvent.leaf_hash).where(AuditEvent.id == 6)).one()
         inclusion = prove_inclusion(session, 6, second.size)

@@ -25,13 +25,15 @@ def test_init_twice_reuses_keys_and_database(tmp_path: Path) -> None:
     first = runner.invoke(cli, ["init"], env=_env(tmp_path))
     assert first.exit_code == 0, first.output
     keys = tmp_path / "instance" / "keys"
-    snapshot = {p.name: p.read_bytes() for p in keys.iterdir()}
-    assert {"keyring.json", "blind-index.key", "signing-ed25519.pem"} <= set(snapshot)
+    snapshot = {p.name: p.read_bytes() for p in keys.rglob("*") if p.is_file()}
+    assert {"keyring.json", "blind-index.key"} <= set(snapshot)
+    uses = sorted(name.partition("-")[0] for name in snapshot if name.endswith(".pem"))
+    assert uses == ["audit", "oidc", "receipts", "releases"]
     assert oct((keys / "keyring.json").stat().st_mode & 0o777) == "0o600"
     second = runner.invoke(cli, ["init"], env=_env(tmp_path))
     assert second.exit_code == 0, second.output
     assert "created" not in second.output
-    assert {p.name: p.read_bytes() for p in keys.iterdir()} == snapshot
+    assert {p.name: p.read_bytes() for p in keys.rglob("*") if p.is_file()} == snapshot
 
 
 def test_bad_configuration_is_a_clear_cli_error(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from civicdata.cli import cli
-from civicdata.keys import SIGNING_FILE, public_pem
+from civicdata.context import Platform
+from civicdata.signing.material import key_id, public_pem
 from consent.notices import NoticeVersion
 from consent.purposes import load_purposes
 from consent.receipts import ReceiptIssuer, build_receipt, signed_document
@@ -21,18 +21,20 @@ NOW = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def env(tmp_path: Path, keys_dir: Path) -> dict[str, str]:
+def env(tmp_path: Path, keys_dir: Path, db_url: str) -> dict[str, str]:
     return {
         "CIVIC_ENV": "testing",
         "CIVIC_INSTANCE_PATH": str(tmp_path / "instance"),
         "CIVIC_KEYS_DIR": str(keys_dir),
+        "CIVIC_DATABASE_URL": db_url,
     }
 
 
 def receipt_document(key: Ed25519PrivateKey) -> dict:
     purpose = load_purposes()["transport-planning"]
     notice = NoticeVersion(purpose.id, 1, purpose.notice_hash, False, NOW, {})
-    issuer = ReceiptIssuer(key, "City", "dpo@city.example", "ES-CT", "https://city.example/p")
+    kid = key_id("receipts", key.public_key())
+    issuer = ReceiptIssuer(key, kid, "City", "dpo@city.example", "ES-CT", "https://city.example/p")
     receipt = build_receipt(
         issuer,
         record_id="6f1c7d1e-0000-4000-8000-000000000001",
@@ -50,10 +52,8 @@ def receipt_document(key: Ed25519PrivateKey) -> dict:
 
 
 @pytest.fixture
-def platform_key(keys_dir: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key((keys_dir / SIGNING_FILE).read_bytes(), None)
-    assert isinstance(key, Ed25519PrivateKey)
-    return key
+def platform_key(platform_: Platform) -> Ed25519PrivateKey:
+    return platform_.signing.current("receipts").ed25519
 
 
 def write(path: Path, document: object) -> str:
@@ -74,13 +74,14 @@ def test_a_genuine_receipt_is_ok_with_the_instance_key(
 def test_an_explicit_public_key_is_used(tmp_path: Path, env: dict[str, str]) -> None:
     elsewhere = Ed25519PrivateKey.generate()
     pem = tmp_path / "published.pub.pem"
-    pem.write_bytes(public_pem(elsewhere.public_key()))
+    pem.write_text(public_pem(elsewhere.public_key()))
     path = write(tmp_path / "r.json", receipt_document(elsewhere))
     ok = CliRunner().invoke(cli, ["receipts", "verify", path, "--public-key", str(pem)], env=env)
     assert ok.exit_code == 0, ok.output
     default = CliRunner().invoke(cli, ["receipts", "verify", path], env=env)
-    assert default.exit_code == 1  # the instance's key did not sign it
-    assert "FAILED: signature does not match" in default.output
+    assert default.exit_code == 1  # the instance's history does not publish that key
+    assert "FAILED: key receipts-" in default.output
+    assert "not in the published key history" in default.output
 
 
 def test_a_tampered_receipt_fails(

@@ -44,14 +44,16 @@ def test_give_then_withdraw_stops_counting_immediately(
         audit = session.scalars(
             select(AuditEvent).where(AuditEvent.subject == cid).order_by(AuditEvent.id)
         ).all()
-    receipt = verify_receipt(given.document(), platform_.keys.signing.public_key())
+    receipt = verify_receipt(
+        given.document(), platform_.signing.current("receipts").ed25519.public_key()
+    )
     assert receipt["piiControllers"][0]["piiController"] == "Department of Transport"
     assert receipt["jurisdiction"] == platform_.catalog.city_name
     assert receipt["policyUrl"] == f"{platform_.config.public_url}/purposes"
     assert receipt["language"] == "ca" and receipt["collectionMethod"] == "citizen portal"
-    assert verify_receipt(withdrawn.document(), platform_.keys.signing.public_key())["state"] == (
-        "withdrawn"
-    )
+    assert verify_receipt(
+        withdrawn.document(), platform_.signing.current("receipts").ed25519.public_key()
+    )["state"] == ("withdrawn")
     assert [(a.action, a.purpose, a.resource) for a in audit] == [
         ("consent.give", TRANSPORT, given.record_id),
         ("consent.withdraw", TRANSPORT, withdrawn.record_id),

@@ -36,7 +36,7 @@ def test_demo_consents_give_a_share_per_purpose_and_withdraw_a_few(platform_: Pl
         assert len(eligible[pid]) == count["given"] - count["withdrawn"]
         assert eligible[pid] <= set(CITIZENS)
     assert written == sum(c["given"] + c["withdrawn"] for c in counts.values())
-    verify_receipt(sample[0].document(), platform_.keys.signing.public_key())
+    verify_receipt(sample[0].document(), platform_.signing.current("receipts").ed25519.public_key())
 
 
 def test_the_same_seed_picks_the_same_citizens(platform_: Platform) -> None:

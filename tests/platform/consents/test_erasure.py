@@ -87,7 +87,7 @@ def test_after_erasure_no_key_the_platform_holds_decrypts_the_ciphertexts(
         assert session.scalars(select(RecordBlock).where(RecordBlock.citizen_id == cid)).all() == []
     held = _every_key_held(platform_)
     assert not any(_opens(ct, ad, held) for ct, ad in sealed)
-    receipt = verify_receipt(document, platform_.keys.signing.public_key())
+    receipt = verify_receipt(document, platform_.signing.current("receipts").ed25519.public_key())
     assert receipt["piiPrincipalId"] == cid and receipt["erased"]["recordBlocks"] == {"trips": 1}
 
 

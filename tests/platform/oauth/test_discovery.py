@@ -6,7 +6,7 @@ from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from joserfc.jwk import RSAKey
 
-from civicdata.keys import OIDC_FILE
+from civicdata.signing.material import key_path
 
 
 def test_openid_configuration_is_valid_and_strict(client, config) -> None:
@@ -28,11 +28,13 @@ def test_oauth_authorization_server_metadata_is_valid(client) -> None:
     assert document["introspection_endpoint"].endswith("/oauth/introspect")
 
 
-def test_jwks_publishes_the_public_id_token_key_only(client, keys_dir) -> None:
+def test_jwks_publishes_the_public_id_token_key_only(client, keys_dir, platform_) -> None:
     jwks = client.get("/oauth/jwks").json
     (key,) = jwks["keys"]
     assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
     assert "d" not in key and "p" not in key
-    on_disk = RSAKey.import_key((keys_dir / OIDC_FILE).read_bytes())
-    assert key["kid"] == on_disk.thumbprint() and key["n"] == on_disk.as_dict()["n"]
-    assert oct((keys_dir / OIDC_FILE).stat().st_mode & 0o777) == "0o600"
+    kid = platform_.signing.current("oidc").kid
+    path = key_path(keys_dir, kid)
+    on_disk = RSAKey.import_key(path.read_bytes())
+    assert key["kid"] == kid and key["n"] == on_disk.as_dict()["n"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

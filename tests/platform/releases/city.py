@@ -39,7 +39,12 @@ class TinyCity:
         sync_city(platform)  # notice versions (for consent) and the policy set in force
         self.ciphers: dict[str, CitizenCipher] = {}
         self.issuer = ReceiptIssuer(
-            platform.keys.signing, "Riverside", "dpo@city.example", "XX", "https://city.example"
+            platform.signing.current("receipts").ed25519,
+            platform.signing.current("receipts").kid,
+            "Riverside",
+            "dpo@city.example",
+            "XX",
+            "https://city.example",
         )
 
     def citizens(self, count: int) -> list[str]:

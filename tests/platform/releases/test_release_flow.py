@@ -95,15 +95,15 @@ def test_release_signatures_verify_with_the_public_key(
 ) -> None:
     city.populated(2)
     published = service.request(TRANSPORT, count_query("0.5")).release
-    public = platform_.keys.signing.public_key()
-    signing.verify(published.document, published.signature, public)
-    assert published.key_id == signing.key_id(public)
+    history = platform_.signing.history()
+    signing.verify(published.document, published.signature, published.key_id, history)
+    assert published.key_id == history.current("releases").kid
     with platform_.sessions() as session:
         stored = session.get(StoredRelease, published.id)
         assert stored is not None and stored.document == signing.canonical_text(published.document)
     forged = {**published.document, "cells": [{**published.document["cells"][0], "value": 999}]}
     with pytest.raises(InvalidSignature):
-        signing.verify(forged, published.signature, public)
+        signing.verify(forged, published.signature, published.key_id, history)
 
 
 def test_a_policy_denial_explains_itself_and_reserves_nothing(

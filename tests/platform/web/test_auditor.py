@@ -16,6 +16,7 @@ from civicdata.audit.merkle import leaf_hash, verify_inclusion
 from civicdata.audit.verify import verify_export
 from civicdata.city import sync_city
 from civicdata.models import AuditCheckpoint, AuditEvent
+from civicdata.signing.history import KeyHistory
 from policies.tables import policy_sets
 from tests.support.oauth import new_citizen, new_staff, sign_in
 from tests.support.tamper import allow_tampering
@@ -124,9 +125,11 @@ def test_downloads_hold_the_filtered_view_and_the_verifiable_log(auditor, platfo
     as_json = auditor.get("/auditor/events.json?department=transport")
     assert [r["index"] for r in as_json.json] == sorted(log["transport"], reverse=True)
 
-    key = load_pem_public_key(auditor.get("/auditor/public-key.pem").data)
+    current = load_pem_public_key(auditor.get("/auditor/public-key.pem").data)
+    history = KeyHistory.from_document(auditor.get("/.well-known/civic-keys").json)
+    assert history.current("audit").public_key == current
     lines = auditor.get("/auditor/log.jsonl").text.splitlines()
-    result = verify_export(lines, key)
+    result = verify_export(lines, history)
     assert result.ok, result.problems
     assert result.size > max(log["transport"] + log["health"])
 

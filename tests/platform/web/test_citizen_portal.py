@@ -85,7 +85,12 @@ def test_receipts_download_and_verify(client, platform_: Platform) -> None:
     _signed_in(client, platform_)
     _post(client, f"/my/consents/{TRANSPORT}", action="give")
     document = json.loads(_first_receipt(client))
-    assert verify_receipt(document, platform_.keys.signing.public_key())["purposeId"] == TRANSPORT
+    assert (
+        verify_receipt(document, platform_.signing.current("receipts").ed25519.public_key())[
+            "purposeId"
+        ]
+        == TRANSPORT
+    )
     assert client.get("/my/receipts/not-mine.json").status_code == 404
 
 

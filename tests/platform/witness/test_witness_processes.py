@@ -68,7 +68,11 @@ def _start(tmp: Path, name: str, log_vkey: str) -> RunningWitness:
 
 @pytest.fixture
 def witnesses(platform_, tmp_path) -> Iterator[list[RunningWitness]]:
-    log_vkey = vkey(platform_.audit_origin, NOTE_ED25519, platform_.keys.signing.public_key())
+    log_vkey = vkey(
+        platform_.audit_origin,
+        NOTE_ED25519,
+        platform_.signing.current("audit").ed25519.public_key(),
+    )
     running: list[RunningWitness] = []
     try:
         for name in ("witness.one.example/civic", "witness.two.example/civic"):
@@ -123,12 +127,12 @@ def test_two_witnesses_cosign_a_growing_log_and_refuse_a_fork(
     fork_note = sign_checkpoint(
         Checkpoint(platform_.audit_origin, held + 3, root_hash(forked)),
         platform_.audit_origin,
-        platform_.keys.signing,
+        platform_.signing.current("audit").ed25519,
     )
     same_size = sign_checkpoint(
         Checkpoint(platform_.audit_origin, held, root_hash(forked[:held])),
         platform_.audit_origin,
-        platform_.keys.signing,
+        platform_.signing.current("audit").ed25519,
     )
     for witness in witnesses:
         refused = _submit(witness, held, consistency_proof(held, forked), fork_note)
