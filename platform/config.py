@@ -61,6 +61,7 @@ class Config:
     pkcs11_module: Path | None = None
     pkcs11_token_label: str | None = None
     pkcs11_pin: str | None = None  # from CIVIC_PKCS11_PIN or CIVIC_PKCS11_PIN_FILE
+    witnesses: str = ""  # CIVIC_WITNESSES: JSON list of {"url", "key"}; see civicdata.witness
 
     @property
     def production(self) -> bool:
@@ -129,6 +130,7 @@ class Config:
             reset_token_minutes=reader.integer("CIVIC_RESET_TOKEN_MINUTES", default=60, low=1),
             metrics_token=reader.optional_secret("CIVIC_METRICS_TOKEN"),
             log_level=reader.choice("CIVIC_LOG_LEVEL", LOG_LEVELS, default="INFO"),
+            witnesses=reader.string("CIVIC_WITNESSES", default=""),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")

@@ -25,25 +25,33 @@ from civicdata.api.audit_schemas import (
     EventListQuery,
     EventPageOut,
     ExportQuery,
+    LookupOut,
+    LookupQuery,
     ProblemOut,
     VerificationOut,
     event_filter,
 )
+from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
+from civicdata.audit.export import witnessed_note
 from civicdata.audit.keys import checkpoint_key
 from civicdata.audit.queries import (
     csv_chunks,
     iter_events,
     json_chunks,
     list_events,
+    lookup_events,
     prove_events,
+    search_actors,
     signed_checkpoint,
+    signed_view,
     verify_live_log,
 )
 from civicdata.audit.tree import prove_consistency
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.oauth.protect import require_oauth
 from civicdata.request_scope import current_platform, db_session
+from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
 
 blp = Blueprint(
     "audit",
@@ -76,14 +84,33 @@ def _errors(*statuses: int) -> Any:
 @_errors(400, 401, 403)
 def list_audit_events(args: dict[str, Any]) -> Any:
     """Entries matching every filter given, newest first; follow ``next`` for older ones."""
-    page = list_events(
-        db_session(), event_filter(args), before=args.get("before"), limit=args["limit"]
-    )
+    session = db_session()
+    where = search_actors(session, current_platform().keys.blind_index, event_filter(args))
+    page = list_events(session, where, before=args.get("before"), limit=args["limit"])
     following = None
     if page.next_before is not None:
         query: dict[str, Any] = {**request.args.to_dict(), "before": page.next_before}
         following = url_for("audit.list_audit_events", **query)
-    return {"events": page.events, "next_before": page.next_before, "next": following}
+    events = _with_actors([signed_view(event) for event in page.events])
+    return {"events": events, "next_before": page.next_before, "next": following}
+
+
+@blp.route("/lookup")
+@require_oauth(SCOPE)
+@blp.arguments(LookupQuery, **QUERY)
+@blp.response(200, LookupOut)
+@_errors(400, 401, 403)
+def lookup_audit_events(args: dict[str, Any]) -> Any:
+    """Entries by leaf hash, by release or reservation id (their resource), or by query hash."""
+    return {
+        "events": _with_actors([signed_view(e) for e in lookup_events(db_session(), args["q"])])
+    }
+
+
+def _with_actors(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each view with what the directory says about its actor."""
+    known = describe_actors(db_session(), [view["actor"] for view in views])
+    return [{**view, "actor_info": known[view["actor"]]} for view in views]
 
 
 @blp.route("/events/export")
@@ -103,8 +130,9 @@ def list_audit_events(args: dict[str, Any]) -> Any:
 @_errors(400, 401, 403)
 def export_audit_events(args: dict[str, Any]) -> Response:
     """Download the filtered view (same filters as the list, no paging) as CSV or JSON."""
-    where, kind = event_filter(args), args["format"]
-    sessions = current_platform().sessions
+    platform, kind = current_platform(), args["format"]
+    where = search_actors(db_session(), platform.keys.blind_index, event_filter(args))
+    sessions = platform.sessions
 
     def chunks() -> Any:
         with sessions() as session:
@@ -143,7 +171,7 @@ def get_audit_event(index: int) -> Any:
         "entry": event.entry,
         "leaf_hash": event.leaf_hash,
         "signature": event.signature,
-        "event": event,
+        "event": _with_actors([signed_view(event)])[0],
         "inclusion": {
             "checkpoint_size": proven.checkpoint.size,
             "root_hash": proven.checkpoint.root,
@@ -159,7 +187,12 @@ def get_audit_event(index: int) -> Any:
 @blp.response(200, CheckpointOut)
 @_errors(401, 403, 409)
 def get_checkpoint() -> Any:
-    """The latest signed checkpoint (signed now if the log grew) and the public key to check it."""
+    """The latest signed checkpoint (signed now if the log grew) and the public key to check it.
+
+    ``witnessed`` is the latest checkpoint that witnesses cosigned (the scheduled
+    ``civic audit checkpoint`` submits them), with each cosignature checked
+    against the witness keys configured in ``CIVIC_WITNESSES``.
+    """
     platform = current_platform()
     try:
         checkpoint = signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
@@ -167,6 +200,9 @@ def get_checkpoint() -> Any:
         key = checkpoint_key(checkpoint.note, platform.audit_origin, history)
     except CheckpointError as exc:
         abort(409, description=f"no checkpoint can be signed: {exc}")
+    session = db_session()
+    witnesses = parse_witnesses(platform.config.witnesses)
+    witnessed = latest_witnessed(session)
     return {
         "origin": platform.audit_origin,
         "size": checkpoint.size,
@@ -174,6 +210,14 @@ def get_checkpoint() -> Any:
         "at": checkpoint.at,
         "note": checkpoint.note,
         "public_key_pem": key.public_key_pem,
+        "witnessed": None
+        if witnessed is None
+        else {
+            "size": witnessed.size,
+            "root_hash": witnessed.root_hash,
+            "note": witnessed_note(session, witnessed),
+            "cosignatures": cosignatures_of(session, witnessed, witnesses),
+        },
     }
 
 
@@ -222,11 +266,12 @@ def get_consistency_proof(args: dict[str, Any]) -> Any:
 def get_verification() -> Any:
     """Verify the stored log now, as ``civic audit verify`` would, and name the first bad entry.
 
-    This runs on the server, with the server's own copy of the key: it finds
-    accidents and clumsy edits. Real assurance is the offline check, which an
-    auditor runs on an export with the published public key and a checkpoint
-    they kept: ``civic audit verify --export FILE --public-key KEY
-    --since-checkpoint CP``.
+    This runs on the server, with the server's own key history: it finds
+    accidents and clumsy edits, and also compares the filterable columns with
+    the signed entries and locates a fork among the stored checkpoints. Real
+    assurance is the offline check, which an auditor runs on an export with the
+    published key history and a checkpoint they kept: ``civic audit verify
+    --export FILE --keys HISTORY --since-checkpoint CP [--witnesses K]``.
     """
     platform = current_platform()
     live = verify_live_log(db_session(), platform.signing, platform.audit_origin)

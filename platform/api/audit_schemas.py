@@ -30,7 +30,13 @@ class EventFilterQuery(Schema):
     to = fields.AwareDateTime(
         default_timezone=UTC, metadata={"description": "Entries before this time (ISO 8601)."}
     )
-    actor = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. client:<id>"})
+    actor = fields.String(
+        validate=FILTER_VALUE,
+        metadata={
+            "description": "an actor id (client:<id>, a pseudonym), a client's name"
+            " (substring) or a staff member's email"
+        },
+    )
     action = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. api.access"})
     decision = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. denied"})
     department = fields.String(validate=FILTER_VALUE)
@@ -81,8 +87,17 @@ class Base64(fields.Field):
         return None if value is None else base64.b64encode(value).decode()
 
 
+class ActorOut(Schema):
+    kind = fields.String(metadata={"description": "client, staff, citizen or unknown"})
+    name = fields.String(allow_none=True, metadata={"description": "a client's name"})
+    role = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
 class EventOut(Schema):
-    index = fields.Integer(attribute="id")
+    """An entry's fields as its signed text states them."""
+
+    index = fields.Integer()
     at = fields.AwareDateTime()
     actor = fields.String()
     action = fields.String()
@@ -94,6 +109,24 @@ class EventOut(Schema):
     purpose = fields.String(allow_none=True)
     details = fields.Dict()
     leaf_hash = Hex(metadata={"type": "string", "format": "hex"})
+    columns_verified = fields.Boolean(
+        metadata={"description": "the stored filter columns agree with the signed text"}
+    )
+    actor_info = fields.Nested(
+        ActorOut, metadata={"description": "who the actor id is, from the directory"}
+    )
+
+
+class LookupQuery(Schema):
+    q = fields.String(
+        required=True,
+        validate=FILTER_VALUE,
+        metadata={"description": "a leaf hash (hex), a release or reservation id, a query hash"},
+    )
+
+
+class LookupOut(Schema):
+    events = fields.List(fields.Nested("EventOut"))
 
 
 class EventPageOut(Schema):
@@ -117,8 +150,17 @@ class EventDetailOut(Schema):
     signature = Base64(
         metadata={"type": "string", "format": "base64", "description": "Ed25519 over index, leaf"}
     )
-    event = fields.Nested(EventOut, metadata={"description": "the entry's indexed fields"})
+    event = fields.Nested(EventOut, metadata={"description": "the entry's fields, as signed"})
     inclusion = fields.Nested(InclusionOut)
+
+
+class CosignatureOut(Schema):
+    witness = fields.String(metadata={"description": "the witness's name"})
+    line = fields.String(metadata={"description": "C2SP tlog-cosignature note line"})
+    at = fields.AwareDateTime(metadata={"description": "when the platform received it"})
+    verified = fields.Boolean(
+        metadata={"description": "verifies with the key configured for that witness"}
+    )
 
 
 class CheckpointOut(Schema):
@@ -128,6 +170,20 @@ class CheckpointOut(Schema):
     at = fields.AwareDateTime()
     note = fields.String(metadata={"description": "C2SP signed note"})
     public_key_pem = fields.String()
+    witnessed = fields.Nested(
+        "WitnessedOut",
+        allow_none=True,
+        metadata={"description": "the latest checkpoint cosigned by witnesses (null: none yet)"},
+    )
+
+
+class WitnessedOut(Schema):
+    size = fields.Integer()
+    root_hash = Hex(metadata={"type": "string", "format": "hex"})
+    note = fields.String(
+        metadata={"description": "the signed note with the witnesses' cosignature lines"}
+    )
+    cosignatures = fields.List(fields.Nested(CosignatureOut))
 
 
 class ConsistencyQuery(Schema):

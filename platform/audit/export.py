@@ -2,7 +2,9 @@
 
 Line 1 is a header naming the format and the log; then one line per entry
 (index, canonical entry text, leaf hash, entry signature); the last line holds
-the latest signed checkpoint. The verifier needs nothing else but the public key.
+the latest signed checkpoint, with the cosignature lines of the witnesses that
+cosigned it. The verifier needs nothing else but the public key (and the
+witnesses' keys, to require their cosignatures).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicdata.audit.tree import latest_checkpoint
-from civicdata.models import AuditEvent
+from civicdata.models import AuditCheckpoint, AuditCosignature, AuditEvent
 
 EXPORT_FORMAT = "civic-audit-export/v1"
 
@@ -45,4 +47,15 @@ def export_lines(
         )
         if progress is not None:
             progress(1)
-    yield json.dumps({"checkpoint": checkpoint.note if checkpoint is not None else None})
+    note = witnessed_note(session, checkpoint) if checkpoint is not None else None
+    yield json.dumps({"checkpoint": note})
+
+
+def witnessed_note(session: Session, checkpoint: AuditCheckpoint) -> str:
+    """The checkpoint's signed note with every stored witness cosignature line appended."""
+    lines = session.scalars(
+        select(AuditCosignature.line)
+        .where(AuditCosignature.checkpoint_size == checkpoint.size)
+        .order_by(AuditCosignature.witness)
+    )
+    return checkpoint.note + "".join(line + "\n" for line in lines)

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from civicdata.audit.columns import columns_of
 from civicdata.audit.merkle import leaf_hash
 from civicdata.db import insert_or_skip, utcnow
 from civicdata.models import AuditEvent, AuditHead
 from civicdata.signing.store import Signer
 
 FORBIDDEN_KEYS = frozenset({"password", "secret", "token", "email", "name", "code", "value"})
-INDEXED_KEYS = ("subject", "department", "dataset", "purpose")
 SIGNER_KEY = "audit_signer"
 ENTRY_SIGNATURE_CONTEXT = b"civic-audit-entry/v1\n"
 
@@ -76,7 +76,7 @@ def record_event(
     signer = _signer(session)
     index = _next_index(session)
     at = utcnow()
-    entry = canonical_json(
+    text = canonical_json(
         {
             "index": index,
             "kid": signer.kid,
@@ -88,19 +88,14 @@ def record_event(
             "details": details,
         }
     )
-    leaf = leaf_hash(entry)
+    leaf = leaf_hash(text)
+    entry = text.decode("utf-8")
     event = AuditEvent(
         id=index,
-        at=at,
-        actor=actor,
-        action=action,
-        resource=resource,
-        decision=decision,
-        details=details,
-        entry=entry.decode("utf-8"),
+        entry=entry,
         leaf_hash=leaf,
         signature=signer.ed25519.sign(entry_signing_input(index, leaf)),
-        **{key: _text(details.get(key)) for key in INDEXED_KEYS},
+        **columns_of(entry),  # the filterable columns say only what the signed text says
     )
     session.add(event)
     session.flush()
@@ -117,7 +112,3 @@ def record_event_committed(sessions: sessionmaker[Session], **fields: Any) -> Au
         event = record_event(session, **fields)
         session.commit()
         return event
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

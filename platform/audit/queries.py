@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,17 +23,21 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicdata.audit.actors import actors_matching
 from civicdata.audit.checkpoints import Checkpoint, CheckpointError
+from civicdata.audit.columns import COLUMNS, EntryTextError, columns_of, mismatched_columns
 from civicdata.audit.export import export_lines
 from civicdata.audit.keys import entry_key, open_signed_checkpoint
 from civicdata.audit.log import entry_signing_input, iso_utc
 from civicdata.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from civicdata.audit.stored import check_stored_log
 from civicdata.audit.tree import latest_checkpoint, leaf_hashes, make_checkpoint
 from civicdata.audit.verify import Verification, verify_export
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.signing.history import KeyHistory
 from civicdata.signing.material import SigningKeyError
 from civicdata.signing.store import SigningKeys
+from civicdata.vault.blind_index import BlindIndex
 
 TEXT_FILTERS = ("actor", "action", "decision", "department", "dataset", "purpose")
 EXPORT_COLUMNS = (
@@ -66,6 +70,7 @@ class EventFilter:
     department: str | None = None
     dataset: str | None = None
     purpose: str | None = None
+    actors: tuple[str, ...] = ()  # the ids an actor search resolved to (see actors.py)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
@@ -75,9 +80,35 @@ class EventFilter:
             where.append(AuditEvent.at < self.until)
         for name in TEXT_FILTERS:
             value = getattr(self, name)
-            if value is not None:
+            if name == "actor" and self.actors:
+                where.append(AuditEvent.actor.in_(self.actors))
+            elif value is not None:
                 where.append(getattr(AuditEvent, name) == value)
         return where
+
+
+def search_actors(session: Session, index: BlindIndex, where: EventFilter) -> EventFilter:
+    """The filter with its actor widened to the ids a client name or staff email means."""
+    if where.actor is None:
+        return where
+    return replace(where, actors=actors_matching(session, index, where.actor))
+
+
+LEAF_HASH_HEX = 64
+
+
+def lookup_events(session: Session, term: str, limit: int = 50) -> list[AuditEvent]:
+    """Entries an auditor's lookup means: by leaf hash, by resource (a release or
+    reservation id), or by the query hash of a release request; newest first."""
+    term = term.strip()
+    found: list[ColumnElement[bool]] = [
+        AuditEvent.resource == term,
+        AuditEvent.details["query_hash"].as_string() == term,
+    ]
+    if len(term) == LEAF_HASH_HEX and all(c in "0123456789abcdefABCDEF" for c in term):
+        found.append(AuditEvent.leaf_hash == bytes.fromhex(term))
+    query = select(AuditEvent).where(or_(*found)).order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +162,31 @@ def iter_events(session: Session, where: EventFilter) -> Iterator[AuditEvent]:
     yield from session.scalars(query)
 
 
-def event_record(event: AuditEvent) -> dict[str, Any]:
-    """An entry's columns as plain values, in the export's column order."""
+def signed_view(event: AuditEvent) -> dict[str, Any]:
+    """What an auditor reads about an entry: the values of its signed text, not its columns.
+
+    ``columns_verified`` says whether the stored columns (what filters match on)
+    agree with that text; if not, the entry was relabelled in the database.
+    """
+    try:
+        values = columns_of(event.entry)
+    except EntryTextError:
+        values = {name: getattr(event, name) for name in COLUMNS}
     return {
         "index": event.id,
-        "at": iso_utc(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "resource": event.resource,
-        "decision": event.decision,
-        "subject": event.subject,
-        "department": event.department,
-        "dataset": event.dataset,
-        "purpose": event.purpose,
-        "details": event.details,
-        "leaf_hash": event.leaf_hash.hex(),
+        **values,
+        "leaf_hash": event.leaf_hash,
+        "columns_verified": not mismatched_columns(event),
     }
+
+
+def event_record(event: AuditEvent) -> dict[str, Any]:
+    """An entry's signed values as plain values, in the export's column order."""
+    view = signed_view(event)
+    record = {name: view[name] for name in EXPORT_COLUMNS}
+    record["at"] = iso_utc(view["at"])
+    record["leaf_hash"] = view["leaf_hash"].hex()
+    return record
 
 
 def csv_chunks(events: Iterable[AuditEvent]) -> Iterator[str]:
@@ -215,10 +255,16 @@ class ProvenEvent:
     leaf_matches: bool  # its text hashes to its stored leaf hash
     signature_valid: bool  # its Ed25519 signature over index and leaf hash holds
     included: bool  # RFC 9162 verification of the path up to the signed root
+    altered_columns: list[str]  # stored filter columns that disagree with the signed text
 
     @property
     def verified(self) -> bool:
-        return self.leaf_matches and self.signature_valid and self.included
+        return (
+            self.leaf_matches
+            and self.signature_valid
+            and self.included
+            and not self.altered_columns
+        )
 
 
 def prove_events(
@@ -249,6 +295,7 @@ def prove_events(
                 leaf_matches=leaf == event.leaf_hash,
                 signature_valid=_signed(history, event),
                 included=verify_inclusion(event.id, checkpoint.size, leaf, proof, checkpoint.root),
+                altered_columns=mismatched_columns(event),
             )
         )
     return proven
@@ -272,7 +319,11 @@ class LiveVerification:
 
 
 def verify_live_log(session: Session, keys: SigningKeys, origin: str) -> LiveVerification:
-    """Checkpoint the log, then run the offline verifier over its export.
+    """Checkpoint the log, run the offline verifier over its export, then the stored checks.
+
+    Entries and checkpoints are verified with the published audit keys they
+    name. The stored checks compare every filterable column with its signed
+    entry and locate a rewritten history among the stored checkpoints.
 
     A refused checkpoint (the stored log no longer extends the last one) is
     reported as a problem, and the export is still verified against the last
@@ -284,7 +335,9 @@ def verify_live_log(session: Session, keys: SigningKeys, origin: str) -> LiveVer
     except CheckpointError as exc:
         session.rollback()
         refused = str(exc)
-    result = verify_export(export_lines(session, origin), keys.history(refresh=True))
+    history = keys.history(refresh=True)
+    result = verify_export(export_lines(session, origin), history)
+    check_stored_log(session, history, origin, result)
     if refused is not None:
         result.fail(f"no new checkpoint could be signed: {refused}")
     return LiveVerification(result, latest_checkpoint(session))

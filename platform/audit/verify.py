@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 
-from civicdata.audit.checkpoints import CheckpointError
+from civicdata.audit.checkpoints import Checkpoint, CheckpointError
 from civicdata.audit.export import EXPORT_FORMAT
+from civicdata.audit.forks import first_difference
 from civicdata.audit.keys import entry_key, open_signed_checkpoint
 from civicdata.audit.log import entry_signing_input
 from civicdata.audit.merkle import consistency_proof, leaf_hash, root_hash, verify_consistency
 from civicdata.signing.history import KeyHistory
 from civicdata.signing.material import SigningKeyError
+from civicdata.witness.cosignature import Witness
 
 MAX_PROBLEMS = 20
 
@@ -42,26 +44,51 @@ class Verification:
         return not self.problems
 
     def fail(self, message: str, index: int | None = None) -> None:
-        if index is not None and self.first_bad is None:
+        if index is not None and (self.first_bad is None or index < self.first_bad):
             self.first_bad = index
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(message)
 
 
 def verify_export(
-    lines: Iterable[str], history: KeyHistory, since_checkpoint: str | None = None
+    lines: Iterable[str],
+    history: KeyHistory,
+    since_checkpoint: str | None = None,
+    witnesses: Sequence[Witness] = (),
+    quorum: int = 0,
 ) -> Verification:
-    """Verify an export (see :mod:`civicdata.audit.export`) against the published audit keys."""
+    """Verify an export (see :mod:`civicdata.audit.export`) against the published audit keys.
+
+    Every entry and checkpoint is checked with the audit key of ``history`` it
+    names (by key id, or by the note's key hash); a key of another use is refused.
+
+    ``since_checkpoint`` is what the auditor kept from an earlier visit: a
+    checkpoint note, or a whole earlier export (whose leaves then let a fork be
+    located at the first entry that differs). With ``quorum`` k, the latest
+    checkpoint must carry valid cosignatures of at least k of ``witnesses``.
+    """
+    result, leaves, checkpoint, note = _verify_lines(lines, history)
+    if quorum:
+        _check_witnesses(note, witnesses, quorum, result)
+    if checkpoint is not None and since_checkpoint is not None:
+        _check_since(since_checkpoint, history, leaves, checkpoint, result)
+    return result
+
+
+def _verify_lines(
+    lines: Iterable[str], history: KeyHistory
+) -> tuple[Verification, list[bytes], Checkpoint | None, str | None]:
+    """Check every entry and the closing checkpoint; the checkpoint only if it opened."""
     result = Verification()
     iterator = iter(lines)
     try:
         header = json.loads(next(iterator))
     except (StopIteration, ValueError):
         result.fail("the export has no header line")
-        return result
+        return result, [], None, None
     if header.get("format") != EXPORT_FORMAT:
         result.fail(f"unknown export format {header.get('format')!r}")
-        return result
+        return result, [], None, None
     origin = str(header.get("origin"))
     leaves: list[bytes] = []
     note: str | None = None
@@ -75,27 +102,38 @@ def verify_export(
     result.size = len(leaves)
     if note is None:
         result.fail("the export ends without a signed checkpoint (truncated?)")
-        return result
+        return result, leaves, None, note
     try:
         checkpoint = open_signed_checkpoint(note, origin, history)
     except CheckpointError as exc:
         result.fail(f"latest checkpoint: {exc}")
-        return result
+        return result, leaves, None, note
     if checkpoint.size > len(leaves):
         result.fail(
             f"log truncated: the checkpoint covers {checkpoint.size} entries, the export has {len(leaves)}",
             len(leaves),
         )
-        return result
+        return result, leaves, None, note
     if checkpoint.size < len(leaves):
         result.fail(f"the export has {len(leaves) - checkpoint.size} entries beyond its checkpoint")
     if root_hash(leaves[: checkpoint.size]) != checkpoint.root:
         result.fail(f"the entries do not hash to the checkpoint's root (size {checkpoint.size})")
-    if since_checkpoint is not None:
-        _check_since(
-            since_checkpoint, origin, history, leaves, checkpoint.size, checkpoint.root, result
+    return result, leaves, checkpoint, note
+
+
+def _check_witnesses(
+    note: str | None, witnesses: Sequence[Witness], quorum: int, result: Verification
+) -> None:
+    if quorum > len(witnesses):
+        result.fail(f"{quorum} witness cosignatures required but only {len(witnesses)} known")
+        return
+    cosigned = [w.name for w in witnesses if note is not None and w.cosigns(note)]
+    if len(cosigned) < quorum:
+        missing = sorted({w.name for w in witnesses} - set(cosigned))
+        result.fail(
+            f"the checkpoint carries valid cosignatures of {len(cosigned)} witness(es),"
+            f" {quorum} required (none valid from {', '.join(missing)})"
         )
-    return result
 
 
 def _check_entry(
@@ -136,27 +174,45 @@ def _check_entry(
 
 
 def _check_since(
-    note: str,
-    origin: str,
+    kept: str,
     history: KeyHistory,
     leaves: list[bytes],
-    size: int,
-    root: bytes,
+    latest: Checkpoint,
     result: Verification,
 ) -> None:
-    try:
-        earlier = open_signed_checkpoint(note, origin, history)
-    except CheckpointError as exc:
-        result.fail(f"earlier checkpoint: {exc}")
-        return
-    if earlier.size > size:
+    """The log must extend what the auditor kept; a fork is located when the leaves are known."""
+    kept_leaves: list[bytes] | None = None
+    if kept.lstrip().startswith("{"):  # a whole earlier export, not just its checkpoint
+        earlier_result, kept_leaves, opened, _ = _verify_lines(kept.splitlines(), history)
+        if opened is None or not earlier_result.ok:
+            problem = earlier_result.problems[0] if earlier_result.problems else "unreadable"
+            result.fail(f"the earlier export you kept does not verify: {problem}")
+            return
+        earlier = opened
+    else:
+        try:
+            earlier = open_signed_checkpoint(kept, latest.origin, history)
+        except CheckpointError as exc:
+            result.fail(f"earlier checkpoint: {exc}")
+            return
+    if earlier.size > latest.size:
         result.fail(
-            f"log truncated or rolled back: an earlier checkpoint had {earlier.size} entries, now {size}",
-            size,
+            f"log truncated or rolled back: an earlier checkpoint had {earlier.size} entries, now {latest.size}",
+            latest.size,
         )
         return
-    proof = consistency_proof(earlier.size, leaves[:size])
-    if not verify_consistency(earlier.size, size, earlier.root, root, proof):
+    proof = consistency_proof(earlier.size, leaves[: latest.size])
+    if verify_consistency(earlier.size, latest.size, earlier.root, latest.root, proof):
+        return
+    differs = first_difference(kept_leaves[: earlier.size], leaves) if kept_leaves else None
+    if differs is None:
         result.fail(
             f"fork: the log is not consistent with the earlier checkpoint of size {earlier.size}"
+            " (verify against the earlier export you kept to locate the first differing entry)"
         )
+        return
+    result.fail(
+        f"fork: entry {differs} differs from the tree of the checkpoint you kept"
+        f" (size {earlier.size}): the history was rewritten from there",
+        differs,
+    )

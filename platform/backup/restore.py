@@ -20,7 +20,6 @@ import base64
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from civicdata import migrations
 from civicdata.audit import record_event
-from civicdata.audit.log import INDEXED_KEYS
+from civicdata.audit.columns import columns_of
 from civicdata.audit.merkle import leaf_hash
 from civicdata.audit.tree import committed_size, latest_checkpoint, leaf_hashes
 from civicdata.backup import bundle
@@ -177,19 +176,15 @@ def _continue_log(session: Session, snapshot: LogSnapshot) -> int:
 
 
 def _event(record: dict[str, Any]) -> AuditEvent:
-    """A stored entry rebuilt from its signed text, exactly as it was written."""
-    entry = json.loads(record["entry"])
-    details = entry.get("details", {})
+    """A stored entry rebuilt from its signed text, exactly as it was written.
+
+    Its filterable columns are derived from that text, as the log derives them
+    when appending (:func:`civicdata.audit.columns.columns_of`).
+    """
     return AuditEvent(
         id=record["index"],
-        at=datetime.fromisoformat(entry["at"].replace("Z", "+00:00")),
-        actor=entry["actor"],
-        action=entry["action"],
-        resource=entry["resource"],
-        decision=entry["decision"],
-        details=details,
         entry=record["entry"],
         leaf_hash=bytes.fromhex(record["leaf_hash"]),
         signature=base64.b64decode(record["signature"]),
-        **{key: None if details.get(key) is None else str(details[key]) for key in INDEXED_KEYS},
+        **columns_of(record["entry"]),
     )

@@ -10,6 +10,7 @@ from civicdata.cli.backup import backup, restore
 from civicdata.cli.base import CivicContext, civic_error
 from civicdata.cli.clients import clients
 from civicdata.cli.core import db, init, serve
+from civicdata.cli.db_roles import roles
 from civicdata.cli.demo import demo
 from civicdata.cli.ingest import ingest
 from civicdata.cli.keys import keys
@@ -17,6 +18,7 @@ from civicdata.cli.policy import policy
 from civicdata.cli.receipts import receipts
 from civicdata.cli.releases import releases
 from civicdata.cli.signing import rotate_signing, signing_history
+from civicdata.cli.witness import witness
 from civicdata.config import Config, ConfigError
 from civicdata.logs import bind_request_id, configure_logging, request_id_from
 
@@ -42,6 +44,8 @@ cli.add_command(backup)
 cli.add_command(restore)
 keys.add_command(rotate_signing)
 keys.add_command(signing_history)
+db.add_command(roles)
+cli.add_command(witness)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Every table of the platform; importing this registers them on ``Base.metadata``."""
 
-from civicdata.models.audit import AuditCheckpoint, AuditEvent, AuditHead
+from civicdata.models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
 from civicdata.models.ingestion import Ingestion, SourceRecord
 from civicdata.models.keys import KeyEncryptionKey, MasterKeyState
@@ -15,6 +15,7 @@ from civicdata.oauth import models as _oauth_models  # noqa: F401  (identity and
 
 __all__ = [
     "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEvent",
     "AuditHead",
     "BudgetAccount",

@@ -58,3 +58,14 @@ class AuditCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text)
+
+
+class AuditCosignature(Base):
+    """A witness's cosignature of a checkpoint: a C2SP ``tlog-cosignature`` note line."""
+
+    __tablename__ = "audit_cosignatures"
+
+    checkpoint_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(String(255), primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]

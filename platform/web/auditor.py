@@ -20,6 +20,7 @@ from marshmallow import RAISE, ValidationError
 
 from civicdata.api.audit_schemas import EventListQuery, ExportQuery, event_filter
 from civicdata.audit import record_event_committed
+from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
 from civicdata.audit.queries import (
@@ -28,18 +29,23 @@ from civicdata.audit.queries import (
     iter_events,
     json_chunks,
     list_events,
+    lookup_events,
     prove_events,
+    search_actors,
     signed_checkpoint,
+    signed_view,
     verify_live_log,
 )
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.models import AuditEvent
 from civicdata.request_scope import current_platform, db_session
+from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 FILTER_FIELDS = ("from", "to", "actor", "action", "decision", "department", "dataset", "purpose")
+LOOKUP_MAX = 200
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
@@ -83,9 +89,34 @@ def events() -> ResponseReturnValue:
         args = EventListQuery().load(values, unknown=RAISE)
     except ValidationError as exc:
         return render_template("auditor/events.html", errors=exc.messages, page=None, **form), 400
-    page = list_events(session, event_filter(args), before=args.get("before"), limit=args["limit"])
+    where = search_actors(session, platform.keys.blind_index, event_filter(args))
+    page = list_events(session, where, before=args.get("before"), limit=args["limit"])
     filters = {k: v for k, v in values.items() if k in FILTER_FIELDS}
-    return render_template("auditor/events.html", errors={}, page=page, filters=filters, **form)
+    rows = [signed_view(e) for e in page.events]
+    actors = describe_actors(session, [row["actor"] for row in rows])
+    return render_template(
+        "auditor/events.html",
+        errors={},
+        page=page,
+        rows=rows,
+        actors=actors,
+        filters=filters,
+        **form,
+    )
+
+
+@bp.get("/lookup")
+@login_required("auditor")
+def lookup() -> ResponseReturnValue:
+    """Find entries by leaf hash, release or reservation id, or query hash."""
+    _log_access()
+    term = request.args.get("q", "").strip()
+    if len(term) > LOOKUP_MAX:
+        return render_template("auditor/lookup.html", term=term, rows=None, actors={}), 400
+    session = db_session()
+    rows = [signed_view(e) for e in lookup_events(session, term)] if term else None
+    actors = describe_actors(session, [row["actor"] for row in rows or []])
+    return render_template("auditor/lookup.html", term=term, rows=rows, actors=actors)
 
 
 @bp.get("/events.<kind>")
@@ -99,7 +130,9 @@ def download(kind: str) -> ResponseReturnValue:
         args = ExportQuery().load({**_given(FILTER_FIELDS), "format": kind}, unknown=RAISE)
     except ValidationError as exc:
         abort(400, description=_describe(exc))
-    where, sessions = event_filter(args), current_platform().sessions
+    platform = current_platform()
+    where = search_actors(db_session(), platform.keys.blind_index, event_filter(args))
+    sessions = platform.sessions
 
     def chunks() -> Iterator[str]:
         with sessions() as session:
@@ -121,7 +154,13 @@ def event(index: int) -> ResponseReturnValue:
     if entry is None:
         abort(404, description=f"There is no audit entry {index}.")
     platform = current_platform()
-    shown = {"event": entry, "signature": base64.b64encode(entry.signature).decode()}
+    signed = signed_view(entry)
+    shown = {
+        "event": entry,
+        "signed": signed,
+        "actor": describe_actors(session, [signed["actor"]])[signed["actor"]],
+        "signature": base64.b64encode(entry.signature).decode(),
+    }
     try:
         (proven,) = prove_events(session, platform.signing, platform.audit_origin, [entry])
     except CheckpointError as exc:
@@ -135,8 +174,18 @@ def verification() -> ResponseReturnValue:
     """Verify the stored log now and show the outcome, with the way to check it offline."""
     _log_access()
     platform = current_platform()
-    live = verify_live_log(db_session(), platform.signing, platform.audit_origin)
-    return render_template("auditor/verification.html", live=live)
+    session = db_session()
+    live = verify_live_log(session, platform.signing, platform.audit_origin)
+    witnesses = parse_witnesses(platform.config.witnesses)
+    witnessed = latest_witnessed(session)
+    cosigned = cosignatures_of(session, witnessed, witnesses) if witnessed else []
+    return render_template(
+        "auditor/verification.html",
+        live=live,
+        witnesses=witnesses,
+        witnessed=witnessed,
+        cosigned=cosigned,
+    )
 
 
 @bp.get("/log.jsonl")

@@ -1,7 +1,7 @@
 """accounts: email verification state
 
 Revision ID: 0004_accounts
-Revises: 0006_record_buckets
+Revises: 0003_signing_keys
 Create Date: 2026-12-02 05:40:00
 
 Accounts that exist already were created by operators or before self-service
@@ -14,7 +14,7 @@ import civicdata.db
 
 
 revision = "0004_accounts"
-down_revision = "0006_record_buckets"
+down_revision = "0003_signing_keys"
 branch_labels = None
 depends_on = None
 

@@ -8,14 +8,14 @@ they are read by every scan of their dataset (as before) until the data is
 uploaded again; new uploads write one block per citizen and bucket.
 
 Revision ID: 0006_record_buckets
-Revises: 0003_signing_keys
+Revises: 0005_audit_append_only
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_record_buckets"
-down_revision = "0003_signing_keys"
+down_revision = "0005_audit_append_only"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ import pytest
 from civicdata.audit import record_event
 from civicdata.db import utcnow
 from tests.support.oauth import service_token
+from tests.support.tamper import allow_tampering
 
 API = "/api/v1/audit"
 
@@ -209,3 +210,29 @@ def test_openapi_describes_the_audit_routes(client):
     assert "400" in events["responses"] and "403" in events["responses"]
     for path in ("/events/{index}", "/checkpoint", "/proofs/consistency", "/verification"):
         assert f"/api/v1/audit{path}" in spec["paths"]
+
+
+def test_a_relabelled_entry_is_read_as_signed_and_fails_verification(
+    client, auditor, platform_, log
+):
+    from sqlalchemy import update
+
+    from civicdata.models import AuditEvent
+
+    victim = log["health"][0]
+    with platform_.engine.begin() as conn:
+        allow_tampering(conn)
+        conn.execute(
+            update(AuditEvent.__table__)
+            .where(AuditEvent.id == victim)
+            .values(department="transport", decision="ok")
+        )
+    listed = client.get(f"{API}/events?department=transport", headers=auditor).json["events"]
+    (relabelled,) = [e for e in listed if e["index"] == victim]
+    assert relabelled["department"] == "health" and relabelled["decision"] == "denied"
+    assert relabelled["columns_verified"] is False
+    detail = client.get(f"{API}/events/{victim}", headers=auditor).json
+    assert detail["inclusion"]["verified"] is False and detail["event"]["department"] == "health"
+    verification = client.get(f"{API}/verification", headers=auditor).json
+    assert verification["ok"] is False and verification["first_bad"] == victim
+    assert any(f"entry {victim}: its decision column" in p for p in verification["problems"])

@@ -15,6 +15,7 @@ from civicdata.audit.log import entry_signing_input
 from civicdata.audit.merkle import verify_consistency, verify_inclusion
 from civicdata.models import AuditEvent
 from tests.support.oauth import service_token
+from tests.support.tamper import allow_tampering
 
 API = "/api/v1/audit"
 
@@ -124,6 +125,7 @@ def test_an_unknown_entry_is_a_404_problem(client, auditor):
 
 def _tamper(platform, index: int, **values) -> None:
     with platform.engine.begin() as conn:
+        allow_tampering(conn)
         conn.execute(update(AuditEvent.__table__).where(AuditEvent.id == index).values(**values))
 
 

@@ -20,6 +20,7 @@ from civicdata.audit.verify import verify_export
 from civicdata.cli import cli
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.signing.history import KeyHistory
+from tests.support.tamper import allow_tampering
 
 N = 12
 
@@ -138,6 +139,7 @@ def test_a_forked_checkpoint_is_detected(platform_) -> None:
     # A different history of the same size, signed by the platform key (e.g. a
     # compromised server rewriting the log): consistent-looking but a fork.
     with platform_.sessions() as session:
+        allow_tampering(session)
         session.execute(update(AuditEvent).where(AuditEvent.id >= 0).values(actor="x"))
         session.execute(AuditCheckpoint.__table__.delete())
         session.commit()
@@ -187,6 +189,7 @@ def test_new_checkpoints_must_be_consistent_with_stored_ones(platform_) -> None:
     _fill(platform_, 4)
     _export(platform_)
     with platform_.sessions() as session:
+        allow_tampering(session)
         session.execute(update(AuditEvent).where(AuditEvent.id == 1).values(leaf_hash=bytes(32)))
         session.commit()
     _fill(platform_, 2, start=4)

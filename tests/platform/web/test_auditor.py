@@ -19,6 +19,7 @@ from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.signing.history import KeyHistory
 from policies.tables import policy_sets
 from tests.support.oauth import new_citizen, new_staff, sign_in
+from tests.support.tamper import allow_tampering
 
 AUDITOR = "auditor@example.org"
 ENTRY_LINK = re.compile(r'aria-label="Entry (\d+)"')
@@ -88,6 +89,7 @@ def test_an_entry_shows_its_inclusion_proof_verified(auditor, platform_, log):
     assert verify_inclusion(index, size, leaf_hash(entry.encode()), proof, root)
 
     with platform_.engine.begin() as conn:
+        allow_tampering(conn)
         conn.execute(
             update(AuditEvent.__table__)
             .where(AuditEvent.id == index)
@@ -102,6 +104,7 @@ def test_verification_page_names_the_first_bad_entry(auditor, platform_, log):
     assert "OK:" in auditor.get("/auditor/verification").text
     victim = log["transport"][0]
     with platform_.engine.begin() as conn:
+        allow_tampering(conn)
         conn.execute(
             update(AuditEvent.__table__).where(AuditEvent.id == victim).values(actor="someone")
         )
@@ -162,3 +165,37 @@ def test_only_auditors_see_the_pages(client, platform_):
         "/auditor/log.jsonl",
     ):
         assert client.get(path).status_code == 403, path
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("actor", "client:other"),
+        ("action", "api.access"),
+        ("resource", "/elsewhere"),
+        ("decision", "denied"),
+        ("subject", "cit-9"),
+        ("department", "transport"),
+        ("dataset", "visits"),
+        ("purpose", "care"),
+        ("details", {"n": 0}),
+    ],
+)
+def test_a_relabelled_column_fails_verification_naming_the_entry(
+    auditor, platform_, log, column, value
+):
+    victim = log["health"][1]
+    with platform_.engine.begin() as conn:
+        allow_tampering(conn)
+        conn.execute(
+            update(AuditEvent.__table__).where(AuditEvent.id == victim).values({column: value})
+        )
+    page = auditor.get("/auditor/verification").text
+    assert f"FAILED at entry {victim}" in page
+    assert f"entry {victim}: its {column} column says" in page
+    shown = auditor.get(f"/auditor/events/{victim}").text
+    assert "NOT verified" in shown and f"stored {column} column disagrees" in shown
+    if column == "department":  # the entry is shown as signed, and flagged in the list
+        assert "<td>health</td>" in shown
+        listed = auditor.get("/auditor/events?department=transport").text
+        assert victim in _shown(listed) and "altered</strong>" in listed

@@ -1,0 +1,114 @@
+"""The auditor's tools: actors described and searchable, lookups, readable denials."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from civicdata.audit import record_event
+from tests.support.oauth import new_citizen, new_client, new_staff, service_token, sign_in
+
+ENTRY_LINK = re.compile(r'aria-label="Entry (\d+)"')
+
+
+@pytest.fixture
+def auditor(client, platform_):
+    new_staff(platform_, "auditor", "auditor@example.org")
+    assert sign_in(client, "auditor@example.org").status_code == 302
+    return client
+
+
+@pytest.fixture
+def log(platform_) -> dict[str, int]:
+    office = new_client(
+        platform_, role="auditor", scopes=["audit:read"], name="Harbour Audit Office"
+    )
+    analyst = new_staff(platform_, "analyst", "ana@example.org", department="transport")
+    citizen = new_citizen(platform_, "cit@example.org")
+    with platform_.sessions() as session:
+        entries = {
+            "client": record_event(
+                session, actor=f"client:{office.client.client_id}", action="api.access"
+            ),
+            "denied": record_event(
+                session,
+                actor=analyst.id,
+                action="release.decision",
+                resource="releases",
+                decision="denied",
+                policy_id=None,
+                failure="budget_exhausted",
+                clause="budget",
+                department="transport",
+                dataset="trips",
+                purpose="transport-planning",
+                query_hash="qh-123",
+            ),
+            "spend": record_event(
+                session,
+                actor=analyst.id,
+                action="release.spend",
+                resource="rel-42",
+                policy_id="transport-trips",
+                department="transport",
+                query_hash="qh-123",
+            ),
+            "citizen": record_event(
+                session,
+                actor=str(citizen.citizen_id),
+                action="consent.give",
+                subject=str(citizen.citizen_id),
+            ),
+        }
+        session.commit()
+        return {kind: event.id for kind, event in entries.items()} | {
+            "denied_leaf": entries["denied"].leaf_hash.hex()  # type: ignore[dict-item]
+        }
+
+
+def _shown(html: str) -> list[int]:
+    return [int(i) for i in ENTRY_LINK.findall(html)]
+
+
+def test_clients_and_staff_are_named_beside_their_ids_and_searchable(auditor, log) -> None:
+    by_name = auditor.get("/auditor/events?actor=harbour+audit").text
+    assert _shown(by_name) == [log["client"]]
+    assert "Harbour Audit Office (auditor client)" in by_name
+    by_email = auditor.get("/auditor/events?actor=ana@example.org").text
+    assert _shown(by_email) == [log["spend"], log["denied"]]
+    assert "analyst account, transport" in by_email
+    # Citizens stay pseudonymous: their email finds nothing, their entries say "citizen".
+    assert _shown(auditor.get("/auditor/events?actor=cit@example.org").text) == []
+    page = auditor.get(f"/auditor/events/{log['citizen']}").text
+    assert "cit@example.org" not in page and 'id="actor-label">citizen<' in page
+
+
+def test_a_denial_reads_as_fields_and_lookups_find_entries(auditor, log) -> None:
+    denial = auditor.get(f"/auditor/events/{log['denied']}").text
+    reason = re.search(r'<dl id="denial">(.*?)</dl>', denial, re.S).group(1)
+    assert "budget" in reason and "budget_exhausted" in reason
+    assert "no policy grants this department" in reason
+    assert _shown(auditor.get("/auditor/lookup?q=qh-123").text) == [log["spend"], log["denied"]]
+    spend = auditor.get(f"/auditor/events/{log['spend']}").text
+    assert 'href="/auditor/lookup?q=rel-42"' in spend
+    assert _shown(auditor.get("/auditor/lookup?q=rel-42").text) == [log["spend"]]
+    assert _shown(auditor.get(f"/auditor/lookup?q={log['denied_leaf']}").text) == [log["denied"]]
+    assert "No entry has" in auditor.get("/auditor/lookup?q=nothing-here").text
+    assert auditor.get("/auditor/lookup?q=" + "x" * 201).status_code == 400
+
+
+def test_the_api_describes_actors_and_looks_up(client, platform_, log) -> None:
+    token = service_token(client, platform_, role="auditor", scopes=["audit:read"])
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/v1/audit/events?actor=ana@example.org", headers=headers).json
+    assert [e["index"] for e in listed["events"]] == [log["spend"], log["denied"]]
+    assert listed["events"][0]["actor_info"] == {
+        "kind": "staff",
+        "name": None,
+        "role": "analyst",
+        "department": "transport",
+    }
+    found = client.get(f"/api/v1/audit/lookup?q={log['denied_leaf']}", headers=headers).json
+    assert [e["index"] for e in found["events"]] == [log["denied"]]
+    assert client.get("/api/v1/audit/lookup", headers=headers).status_code == 400
