@@ -66,10 +66,11 @@ class ExportQuery(EventFilterQuery):
 
 def event_filter(args: dict[str, Any]) -> EventFilter:
     """The loaded query as the filter of :mod:`civicdata.audit.queries`."""
+    texts: dict[str, Any] = {name: args.get(name) for name in TEXT_FILTERS}
     return EventFilter(
         since=args.get("from_"),
         until=args.get("to"),
-        **{name: args.get(name) for name in TEXT_FILTERS},
+        **texts,
     )
 
 

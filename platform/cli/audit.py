@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
 from civicdata.audit.stored import check_stored_log
-from civicdata.audit.tree import committed_size, make_checkpoint
+from civicdata.audit.tree import committed_size
 from civicdata.audit.verify import verify_export
 from civicdata.cli.base import CivicContext, civic_error, pass_civic, published_history
 from civicdata.witness.client import WitnessConfigError, checkpoint_and_witness, parse_witnesses
@@ -86,11 +87,22 @@ def vkey(civic: CivicContext) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_civic
 def export(civic: CivicContext, output: Path) -> None:
-    """Checkpoint the log, then write its entries and that checkpoint to OUTPUT (JSON Lines)."""
+    """Checkpoint the log (cosigned by the configured witnesses), then write its entries
+    and that checkpoint with its cosignatures to OUTPUT (JSON Lines)."""
     platform = civic.platform
+    try:
+        done = checkpoint_and_witness(
+            platform.sessions,
+            platform.signing,
+            platform.audit_origin,
+            _witnesses(civic.config.witnesses),
+        )
+    except CheckpointError as exc:
+        raise civic_error(f"checkpoint refused, run `civic audit verify`: {exc}") from None
+    for answer in done.answers:
+        if not answer.cosigned:
+            click.echo(f"witness {answer.witness}: {answer.message}", err=True)
     with platform.sessions() as session:
-        make_checkpoint(session, _audit_key(civic), platform.audit_origin)
-        session.commit()
         total = committed_size(session)
         with (
             output.open("w", encoding="utf-8") as fh,
@@ -158,7 +170,7 @@ def verify(
     trusted = known or configured
     if export_file is not None:
         with export_file.open(encoding="utf-8") as fh:
-            lines = (line.rstrip("\n") for line in fh)
+            lines: Iterable[str] = (line.rstrip("\n") for line in fh)
             result = verify_export(lines, history, since, trusted, quorum)
     else:
         platform = civic.platform

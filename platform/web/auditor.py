@@ -23,6 +23,7 @@ from civicdata.audit import record_event_committed
 from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.export import export_lines
+from civicdata.audit.kept import check_kept
 from civicdata.audit.queries import (
     csv_chunks,
     decisions_seen,
@@ -186,6 +187,26 @@ def verification() -> ResponseReturnValue:
         witnessed=witnessed,
         cosigned=cosigned,
     )
+
+
+@bp.route("/consistency", methods=["GET", "POST"])
+@login_required("auditor")
+def consistency() -> ResponseReturnValue:
+    """Paste a checkpoint kept from an earlier visit; see the consistency proof checked."""
+    _log_access()
+    note = request.form.get("checkpoint", "") if request.method == "POST" else ""
+    if not note.strip():
+        error = "Paste the whole signed checkpoint." if request.method == "POST" else None
+        return render_template("auditor/consistency.html", note=note, check=None, error=error), (
+            400 if error else 200
+        )
+    platform = current_platform()
+    try:
+        check = check_kept(db_session(), platform.signing, platform.audit_origin, note)
+    except CheckpointError as exc:
+        error = f"This is not a checkpoint of this log signed by its key: {exc}"
+        return render_template("auditor/consistency.html", note=note, check=None, error=error), 400
+    return render_template("auditor/consistency.html", note=note, check=check, error=None)
 
 
 @bp.get("/log.jsonl")

@@ -112,3 +112,45 @@ def test_the_api_describes_actors_and_looks_up(client, platform_, log) -> None:
     found = client.get(f"/api/v1/audit/lookup?q={log['denied_leaf']}", headers=headers).json
     assert [e["index"] for e in found["events"]] == [log["denied"]]
     assert client.get("/api/v1/audit/lookup", headers=headers).status_code == 400
+
+
+def test_a_pasted_kept_checkpoint_is_proven_consistent_or_not(auditor, platform_, log) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from civicdata.audit.checkpoints import Checkpoint, sign_checkpoint
+    from civicdata.audit.merkle import verify_consistency
+    from civicdata.audit.queries import signed_checkpoint
+    from tests.support.oauth import csrf_token
+
+    with platform_.sessions() as session:
+        kept = signed_checkpoint(session, platform_.signing, platform_.audit_origin)
+        kept_size, kept_root, kept_note = kept.size, kept.root_hash, kept.note
+    form = auditor.get("/auditor/consistency").text
+
+    def paste(note: str):  # type: ignore[no-untyped-def]
+        return auditor.post(
+            "/auditor/consistency", data={"checkpoint": note, "csrf_token": csrf_token(form)}
+        )
+
+    checked = paste(kept_note.replace("\n", "\r\n"))  # as a browser sends a textarea
+    assert checked.status_code == 200 and "Consistent: the log of" in checked.text
+    latest = int(re.search(r"Latest checkpoint: size (\d+), root", checked.text).group(1))
+    latest_root = bytes.fromhex(re.search(r"size \d+, root <code[^>]*>([0-9a-f]{64})", checked.text.split("Latest checkpoint")[1]).group(1))  # fmt: skip
+    proof = [bytes.fromhex(h) for h in re.findall(r"<li><code[^>]*>([0-9a-f]{64})</code></li>", checked.text)]  # fmt: skip
+    assert latest > kept_size
+    assert verify_consistency(kept_size, latest, kept_root, latest_root, proof)
+
+    forked = sign_checkpoint(
+        Checkpoint(platform_.audit_origin, kept_size, bytes(32)),
+        platform_.audit_origin,
+        platform_.signing.current("audit").ed25519,
+    )
+    assert "NOT consistent" in paste(forked).text
+    other_key = sign_checkpoint(
+        Checkpoint(platform_.audit_origin, kept_size, kept_root),
+        platform_.audit_origin,
+        Ed25519PrivateKey.generate(),
+    )
+    refused = paste(other_key)
+    assert refused.status_code == 400 and 'id="checkpoint-errors"' in refused.text
+    assert paste("").status_code == 400
