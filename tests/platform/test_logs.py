@@ -6,10 +6,9 @@ import base64
 import io
 import json
 import logging
-from pathlib import Path
 
 from civicdata.config import Config
-from civicdata.keys import BLIND_INDEX_FILE, OIDC_FILE, SIGNING_FILE
+from civicdata.keys import BLIND_INDEX_FILE
 from civicdata.logs import bind_request_id, configure_logging, current_request_id, get_logger
 from tests.platform.observed_city import metrics_app, run_a_day
 from tests.support.logs import capture_json_logs
@@ -43,9 +42,13 @@ def _key_material(config: Config) -> dict[str, str]:
     blind = (config.keys_dir / BLIND_INDEX_FILE).read_bytes()
     found["blind-index key"] = base64.b64encode(blind).decode()[:24]
     found["blind-index key (hex)"] = blind.hex()[:24]
-    for name in (SIGNING_FILE, OIDC_FILE):
-        body = [line for line in Path(config.keys_dir / name).read_text().splitlines()[1:-1]]
-        found[name] = max(body, key=len)
+    private_keys = sorted(config.keys_dir.rglob("*.pem"))
+    assert any(p.parent.name == "signing" for p in private_keys)  # the per-use signing keys
+    for path in private_keys:
+        if "PRIVATE KEY" not in path.read_text():
+            continue
+        body = path.read_text().splitlines()[1:-1]
+        found[str(path.relative_to(config.keys_dir))] = max(body, key=len)
     return found
 
 
