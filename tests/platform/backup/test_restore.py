@@ -22,6 +22,7 @@ from civicdata.identity.models import Account
 from civicdata.models import AuditEvent, Citizen, CitizenKey, RecordBlock
 from civicdata.records import write_blocks
 from tests.support.oauth import new_citizen
+from tests.support.tamper import allow_tampering
 
 TRIP = {"mode": "bus", "district": "Harbour", "month": "2025-05", "duration_min": 12.0}
 
@@ -112,6 +113,7 @@ def test_a_restore_over_a_tampered_log_refuses_and_changes_nothing(
     erase(own_platform, rosa)
     with own_platform.sessions() as session:
         size = committed_size(session)
+        allow_tampering(session)  # an attacker with the database owner's powers
         session.execute(
             update(AuditEvent)
             .where(AuditEvent.action == "citizen.erase")
