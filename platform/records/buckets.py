@@ -8,7 +8,8 @@ touch. Buckets are named by their first month (months since year 0, as
 :func:`policies.catalog.month_index`). Blocks with no bucket (written before
 buckets existed, or of a dataset without one) are read by every scan.
 
->>> # query_buckets(trips, (Filter("month", between=("2025-03", "2025-03")),)) -> [24302]
+For example, a trips query filtered on ``month`` between 2025-03 and 2025-03
+reads the bucket ``24302`` only.
 """
 
 from __future__ import annotations
