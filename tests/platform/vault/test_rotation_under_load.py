@@ -14,14 +14,12 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
 import requests
@@ -35,16 +33,15 @@ from civicdata.db import utcnow
 from civicdata.demo import seed_demo_city
 from civicdata.models import CitizenKey, KeyEncryptionKey, MasterKeyState
 from consent.bulk import give_many
-from tests.platform.api.test_ingestion_crash import free_port
 from tests.platform.releases.city import count_query
 from tests.support.cli import cli_env
+from tests.support.gunicorn import gunicorn
 from tests.support.oauth import PASSWORD, new_citizen, service_token
 
 WORKERS = 4
 MAX_SECONDS = 240  # the load stops by then whatever happens (seconds on an idle machine)
 MAX_REQUESTS = 1500
 PAUSE = 0.05  # between one thread's requests
-BOOT_SECONDS = 180  # four workers importing at once on a busy two-core machine
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 FRESH_PROCESS_CHECK = """
@@ -67,37 +64,6 @@ with platform.sessions() as session:
         records += scan_dataset(session, platform.vault, spec).height
 print(json.dumps({"emails": emails, "records": records}))
 """
-
-
-@contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--timeout", "60"]
-    command += ["--no-control-socket", "--bind", f"127.0.0.1:{port}", "civicdata.app:create_app()"]
-    process = subprocess.Popen(
-        command, env={**env, "CIVIC_PUBLIC_URL": url}, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + BOOT_SECONDS
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 def _form(http: requests.Session, url: str, path: str, **fields: str) -> requests.Response:
@@ -219,9 +185,10 @@ def test_rotation_under_load_loses_nothing(node: Platform) -> None:
         department="transport",
     )
     old = node.vault.states.primary()
-    env = {**os.environ, **cli_env(node.config), "CIVIC_KEY_STATE_SECONDS": "2"}
+    state_seconds = {"CIVIC_KEY_STATE_SECONDS": "2"}
+    env = {**os.environ, **cli_env(node.config), **state_seconds}
 
-    with gunicorn(env) as url:
+    with gunicorn(node.config, workers=WORKERS, env=state_seconds) as url:
         stop = threading.Event()
         outcome: dict[str, list[Outcome]] = {}
         load = threading.Thread(target=lambda: outcome.update(n=_load(url, token, emails, stop)))
