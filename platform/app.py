@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import Babel
 
 from civicdata import errors
 from civicdata.api import init_api
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
+    Babel(app)  # gettext in views and templates (the i18n work configures locales)
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request

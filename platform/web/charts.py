@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from hashlib import sha256
 from html import escape
 
-WIDTH = 640
-BAR_AREA = 420
+# Narrow enough that 12-unit text stays about 12 px on a 390 px phone; the
+# stylesheet caps the width on wide screens.
+WIDTH = 380
+BAR_AREA = 210
 ROW = 28
-LABEL = 150
+LABEL = 110
+AXIS = 44  # room below the bars for the value axis, its ticks and its label
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +41,19 @@ def _fmt(value: float) -> str:
     return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
-def bar_chart(title: str, bars: Sequence[Bar], unit: str = "") -> str:
-    """A horizontal bar chart as an accessible SVG string."""
+def bar_chart(
+    title: str, bars: Sequence[Bar], unit: str = "", axis: str = "", groups: str = ""
+) -> str:
+    """A horizontal bar chart as an accessible SVG string.
+
+    ``axis`` names the value axis (with its unit, e.g. "Trips (records)"),
+    drawn under the bars with ticks at 0, half and the top; ``groups`` names
+    what the bars are (e.g. "district"), written above the labels.
+    """
     top = max([1e-12, *(b.value + (b.error or 0) for b in bars), *(b.limit or 0 for b in bars)])
     scale = BAR_AREA / top
-    height = ROW * len(bars) + 30
+    first = 22 if groups else 10
+    height = first + ROW * len(bars) + (AXIS if axis else 20)
     # Ids unique per chart (derived from its title) so several charts on one
     # page each keep their own accessible name.
     uid = "chart-" + sha256(title.encode()).hexdigest()[:10]
@@ -52,8 +63,15 @@ def bar_chart(title: str, bars: Sequence[Bar], unit: str = "") -> str:
         f'<title id="{uid}-title">{escape(title)}</title>',
         f'<desc id="{uid}-desc">{len(bars)} bars; error bars show 95% confidence half-widths.</desc>',
     ]
+    if groups:
+        parts.append(
+            f'<text x="{LABEL - 6}" y="14" text-anchor="end" font-size="12" '
+            f'font-weight="bold" class="axis-groups">{escape(groups)}</text>'
+        )
+    if axis:
+        parts.extend(_value_axis(axis, top, scale, first + ROW * len(bars)))
     for i, bar in enumerate(bars):
-        y = 10 + i * ROW
+        y = first + i * ROW
         width = max(0.0, bar.value) * scale
         text = f"{bar.label}: {_fmt(bar.value)}{unit}"
         if bar.error is not None:
@@ -84,3 +102,22 @@ def bar_chart(title: str, bars: Sequence[Bar], unit: str = "") -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _value_axis(label: str, top: float, scale: float, y: float) -> list[str]:
+    """The value axis under the bars: a line, ticks at 0, half and the top, and its label."""
+    parts = [
+        f'<path d="M{LABEL} {y + 2}H{LABEL + BAR_AREA}" stroke="#56606b" class="axis"/>',
+    ]
+    for value in (0.0, top / 2, top):
+        x = LABEL + value * scale
+        parts.append(f'<path d="M{x:.1f} {y + 2}v5" stroke="#56606b"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 19}" text-anchor="middle" font-size="11" '
+            f'fill="#1b1f24">{escape(_fmt(value))}</text>'
+        )
+    parts.append(
+        f'<text x="{LABEL + BAR_AREA / 2}" y="{y + 36}" text-anchor="middle" font-size="12" '
+        f'class="axis-label">{escape(label)}</text>'
+    )
+    return parts
