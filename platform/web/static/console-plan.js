@@ -11,6 +11,7 @@
   var url = form.getAttribute("data-plan-url");
   var timer = null;
   var latest = 0;
+  var mode = "plan";  // "request" once the analyst asked to spend: keep the confirmation shown
 
   function refresh(action, focus) {
     var data = new FormData(form);
@@ -21,7 +22,12 @@
       .then(function (response) { return response.json(); })
       .then(function (plan) {
         if (ticket !== latest) { return; }
+        var active = document.activeElement;
+        var keep = active && section.contains(active) ? active.id : null;
         section.innerHTML = plan.html;
+        if (keep && !focus && document.getElementById(keep)) {
+          document.getElementById(keep).focus();
+        }
         if (focus) {
           var target = document.getElementById("spend") || document.getElementById("plan-heading");
           if (target) { target.focus(); target.scrollIntoView({ block: "center" }); }
@@ -33,7 +39,7 @@
   function changed(event) {
     if (event.target && event.target.name === "confirm") { return; }
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { refresh("plan", false); }, 400);
+    timer = window.setTimeout(function () { refresh(mode, false); }, 400);
   }
 
   form.addEventListener("input", changed);
@@ -42,6 +48,8 @@
     var submitter = event.submitter;
     if (!submitter || submitter.value === "spend") { return; }  // the confirmation spends
     event.preventDefault();
-    refresh(submitter.value, true);
+    window.clearTimeout(timer);
+    mode = submitter.value === "request" ? "request" : "plan";
+    refresh(mode, true);
   });
 })();
