@@ -17,7 +17,7 @@ within a chosen fraction of its likely value (the same split across measures).
 >>> from anonymise.query_values import Filter, Measure, Query
 >>> catalog = load_catalog()
 >>> query = Query("trips", "p", (Measure("count", "trips"),), ("district",),
-...     (Filter("month", ("2025-03",)),), Decimal("0.5"))
+...     (Filter("month", ("2025-03",)),), Decimal("0.25"))
 >>> judged = judge(query, catalog)
 >>> judged.expected.records, judged.measures[0].swamped
 (200.0, True)
@@ -152,9 +152,14 @@ def _reason(
     if half_width is None:
         return None
     spec = dataset.fields.get(measure.field or "")
-    if measure.kind == "mean" and spec is not None and spec.low is not None:
-        if 2 * half_width >= (spec.high or 0) - spec.low:
-            return "range"
+    covers = (
+        measure.kind == "mean"
+        and spec is not None
+        and spec.low is not None
+        and 2 * half_width >= (spec.high or 0) - spec.low
+    )
+    if covers:
+        return "range"
     return "value" if half_width >= likely else None
 
 

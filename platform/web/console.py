@@ -22,8 +22,8 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from civicdata import telemetry
 from civicdata.db import utcnow
@@ -181,8 +181,10 @@ def _axis(document: dict[str, Any], measure: dict[str, Any]) -> str:
         return _("Records")
     if kind == "distinct_citizens":
         return _("Citizens")
-    spec = current_platform().catalog.datasets[document["query"]["dataset"]].fields.get(
-        measure.get("field") or ""
+    spec = (
+        current_platform()
+        .catalog.datasets[document["query"]["dataset"]]
+        .fields.get(measure.get("field") or "")
     )
     unit = spec.unit if spec is not None and spec.unit else ""
     name = measure.get("field") or kind
@@ -200,7 +202,9 @@ def charts(document: dict[str, Any]) -> list[dict[str, Any]]:
         if cell.get("bin") is not None:
             label = f"{label} · {cell['bin']}"
         measure = measures.get(cell["measure"], {"kind": cell["kind"], "name": cell["measure"]})
-        title = describe({**query, "measures": [measure], "filters": []}, current_platform().catalog)
+        title = describe(
+            {**query, "measures": [measure], "filters": []}, current_platform().catalog
+        )
         title = title.rsplit(";", 1)[0].removesuffix(", " + _("over all records"))
         if cell.get("quantile") is not None:
             title = _("%(title)s, quantile %(level)s", title=title, level=f"{cell['quantile']:g}")

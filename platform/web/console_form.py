@@ -85,24 +85,24 @@ def choices(dataset: DatasetSpec, policies: tuple[Policy, ...], epsilon: str) ->
         for kind, names in policy.measures.items():
             allowed.setdefault(kind, set()).update(names)
     measures = []
-    for kind in MEASURES.values():
-        if kind.name not in allowed:
+    for measure_kind in MEASURES.values():
+        if measure_kind.name not in allowed:
             continue
-        if not kind.takes_field:
-            measures.append(Choice(kind.name, kind.label, kind.name))
+        if not measure_kind.takes_field:
+            measures.append(Choice(measure_kind.name, measure_kind.label, measure_kind.name))
             continue
-        for name in sorted(allowed[kind.name]):
+        for name in sorted(allowed[measure_kind.name]):
             spec = dataset.fields.get(name)
             if spec is None or spec.type not in ("integer", "number"):
                 continue
             measures.append(
                 Choice(
-                    f"{kind.name}:{name}",
-                    _measure_label(kind.label, spec),
-                    kind.name,
+                    f"{measure_kind.name}:{name}",
+                    _measure_label(measure_kind.label, spec),
+                    measure_kind.name,
                     name,
-                    default_bins(spec) if "bins" in kind.parameters else "",
-                    "quantiles" in kind.parameters,
+                    default_bins(spec) if "bins" in measure_kind.parameters else "",
+                    "quantiles" in measure_kind.parameters,
                 )
             )
     month = dataset.fields.get("month")

@@ -19,7 +19,9 @@ def test_chart_is_valid_accessible_svg_with_error_bars() -> None:
     bars = root.findall(".//s:rect", NS)
     assert len(bars) == 3
     widths = [float(b.get("width")) for b in bars]
-    assert widths[0] == pytest.approx(2 * widths[1], abs=0.11) and widths[2] == 0.0  # proportional; negatives drawn as zero
+    assert (
+        widths[0] == pytest.approx(2 * widths[1], abs=0.11) and widths[2] == 0.0
+    )  # proportional; negatives drawn as zero
     assert len(root.findall(".//s:path[@class='error-bar']", NS)) == 2
     labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
     assert "tram <&>: 50 ± 5" in labels  # escaped in the markup, intact for readers

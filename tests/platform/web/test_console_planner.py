@@ -150,8 +150,6 @@ def test_the_live_plan_answers_json_with_the_rendered_section(
     assert plan["warned"] is True and plan["epsilon"] == "0.5" and plan["left"] == "4"
     assert [m["reason"] for m in plan["measures"]] == ["value", "range"]
     assert 'id="plan-warning"' in plan["html"] and "Spend ε 0.5 of your 4 left" in plan["html"]
-    bad = client.post(
-        "/console/plan", data={**ISSUE_CASE, "epsilon": "lots", "csrf_token": token}
-    )
+    bad = client.post("/console/plan", data={**ISSUE_CASE, "epsilon": "lots", "csrf_token": token})
     assert bad.status_code == 422 and "epsilon" in bad.get_json()["errors"]
     assert client.post("/console/plan", data=ISSUE_CASE).status_code == 400  # CSRF
