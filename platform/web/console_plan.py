@@ -18,6 +18,7 @@ from anonymise.usefulness import Judgement, judge
 from civicdata.releases.planning import PlanOutcome, plan_release
 from civicdata.releases.policy_request import bounds_for, likely_policy
 from civicdata.releases.service import ReleaseService, Requester
+from civicdata.web.query_words import measure_words
 from policies.budget import text
 
 
@@ -70,6 +71,11 @@ def build_plan(
         measures=[
             {
                 "name": m.name,
+                "label": measure_words(
+                    {"kind": q.kind, "field": q.field, "quantiles": list(q.quantiles)},
+                    catalog,
+                    query.dataset,
+                ),
                 "kind": m.kind,
                 "share": m.share,
                 "epsilon": text(m.epsilon),
@@ -78,7 +84,7 @@ def build_plan(
                 "likely": m.likely,
                 "reason": m.reason,
             }
-            for m in judged.measures
+            for m, q in zip(judged.measures, query.measures, strict=True)
         ],
         expected_records=None if judged.expected is None else judged.expected.records,
         accuracy=judged.accuracy,

@@ -16,7 +16,8 @@ from anonymise.measures.registry import MEASURES
 from policies.catalog import Catalog
 
 
-def _measure(item: dict[str, Any], catalog: Catalog, dataset: str) -> str:
+def measure_words(item: dict[str, Any], catalog: Catalog, dataset: str) -> str:
+    """One measure for people: "Mean of duration_min (minutes)", with levels or bins."""
     kind = MEASURES.get(item["kind"])
     label = kind.label if kind is not None else item["kind"]
     name = item.get("field")
@@ -45,7 +46,8 @@ def _filter(item: dict[str, Any]) -> str:
 
 def describe(query: dict[str, Any], catalog: Catalog) -> str:
     """One sentence for people; every part of the query that changes the numbers is in it."""
-    measures = [_measure(m, catalog, query["dataset"]) for m in query["measures"]]
+    measures = [measure_words(m, catalog, query["dataset"]) for m in query["measures"]]
+    measures[1:] = [m[:1].lower() + m[1:] for m in measures[1:]]  # mid-sentence
     if len(measures) > 1:
         what = _("%(list)s and %(last)s", list=", ".join(measures[:-1]), last=measures[-1])
     else:

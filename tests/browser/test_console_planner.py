@@ -38,7 +38,7 @@ def _check_release_page(page) -> None:  # type: ignore[no-untyped-def]
 
     expect(page).to_have_url(re.compile(r"/console/releases/rel-"))
     expect(page.locator("#query-words")).to_contain_text(
-        "Count of records and Mean of duration_min (minutes) by district, "
+        "Count of records and mean of duration_min (minutes) by district, "
         "for month 2025-03; Laplace mechanism"
     )
     expect(page.locator("figure.chart-figure")).to_have_count(2)

@@ -96,8 +96,8 @@ def test_the_issues_case_warns_with_the_epsilon_that_would_help_before_spending(
     )
     assert planned.status_code == 200
     assert 'id="plan-warning"' in planned.text
-    assert "count: ± 240.2 is at least the value it is likely to have (about 200)" in planned.text
-    assert "mean_duration_min: the interval would cover the whole range" in planned.text
+    assert "Count of records: ± 240.2 is at least the value it is likely to have (about 200)" in planned.text
+    assert "Mean of duration_min (minutes): the interval would cover the whole range" in planned.text
     assert "Even ε 10 would not bring every measure within ± 25 %" in planned.text
     assert "50 % (ε 0.25)" in planned.text  # the split, shown
     assert 'name="confirm"' not in planned.text  # planning confirms nothing
@@ -130,11 +130,11 @@ def test_a_changed_query_must_be_confirmed_again(
     assert made.status_code == 302
     listing = client.get("/console/?dataset=trips").text
     assert (
-        "Count of records and Mean of duration_min (minutes) by district, "
+        "Count of records and mean of duration_min (minutes) by district, "
         "for month 2025-03; Laplace mechanism"
     ) in listing
     release = client.get(made.headers["Location"]).text
-    assert "Mean of duration_min (minutes) by district" in release
+    assert "mean of duration_min (minutes) by district" in release
     assert "duration_min (minutes)" in release and "Records" in release  # value axes
 
 
