@@ -96,8 +96,13 @@ def test_the_issues_case_warns_with_the_epsilon_that_would_help_before_spending(
     )
     assert planned.status_code == 200
     assert 'id="plan-warning"' in planned.text
-    assert "Count of records: ± 240.2 is at least the value it is likely to have (about 200)" in planned.text
-    assert "Mean of duration_min (minutes): the interval would cover the whole range" in planned.text
+    assert (
+        "Count of records: ± 240.2 is at least the value it is likely to have (about 200)"
+        in planned.text
+    )
+    assert (
+        "Mean of duration_min (minutes): the interval would cover the whole range" in planned.text
+    )
     assert "Even ε 10 would not bring every measure within ± 25 %" in planned.text
     assert "50 % (ε 0.25)" in planned.text  # the split, shown
     assert 'name="confirm"' not in planned.text  # planning confirms nothing
