@@ -70,7 +70,7 @@ def test_the_statistics_analyst_gets_a_gaussian_histogram_of_demographics(
         spend.click()
         expect(page).to_have_url(re.compile(r"/console/releases/rel-"))
         expect(page.locator("#query-words")).to_contain_text(
-            "Histogram of household_size (people) in 7 bins by district"
+            "Count of records and histogram of household_size (people) in 7 bins by district"
         )
         expect(page.locator("#query-words")).to_contain_text("Gaussian mechanism")
         expect(page.locator("table.chart-table")).to_have_count(2)

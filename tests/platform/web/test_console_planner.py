@@ -81,7 +81,7 @@ def test_a_statistics_analyst_gets_a_gaussian_histogram_of_demographics(
     assert made.status_code == 302, made.text
     page = client.get(made.headers["Location"]).text
     assert "(gaussian)" in page
-    assert "Histogram of household_size (people) in 7 bins" in page  # the query in words
+    assert "Count of records and histogram of household_size (people) in 7 bins by district" in page
     assert "Gaussian mechanism" in page
     assert page.count('class="chart-table"') == 2  # a table for each chart
     assert "[1, 2)" in page
