@@ -23,7 +23,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from civicdata import telemetry
 from civicdata.db import utcnow
@@ -37,7 +36,7 @@ from civicdata.releases.service import ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
 from civicdata.request_scope import current_platform, db_session
 from civicdata.vault import KeyUnavailableError
-from civicdata.web.charts import Bar, bar_chart
+from civicdata.web.console_charts import charts
 from civicdata.web.console_form import ACCURACIES, QueryForm, choices
 from civicdata.web.console_plan import PlanView, as_json, build_plan
 from civicdata.web.query_words import describe
@@ -103,7 +102,7 @@ def index() -> ResponseReturnValue:
 @login_required("analyst")
 def query() -> ResponseReturnValue:
     """``plan``: the plan, nothing spent; ``request``: the plan with a confirmation;
-    ``spend`` (the confirmation's button): the release, if the epsilon is the one confirmed."""
+    ``spend`` (the confirmation's button): the release, if the query is the one confirmed."""
     form = QueryForm.from_form(request.form)
     form.with_defaults(_offered(form))
     service = ReleaseService(current_platform())
@@ -174,58 +173,6 @@ def _visible(release_id: str) -> Published:
     return published
 
 
-def _axis(document: dict[str, Any], measure: dict[str, Any]) -> str:
-    """The value axis of a measure's chart, with its unit."""
-    kind = measure["kind"]
-    if kind in ("count", "histogram"):
-        return _("Records")
-    if kind == "distinct_citizens":
-        return _("Citizens")
-    spec = (
-        current_platform()
-        .catalog.datasets[document["query"]["dataset"]]
-        .fields.get(measure.get("field") or "")
-    )
-    unit = spec.unit if spec is not None and spec.unit else ""
-    name = measure.get("field") or kind
-    return f"{name} ({unit})" if unit else name
-
-
-def charts(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """One chart per measure (and quantile level), each with its cells as a table."""
-    query = document["query"]
-    group_by = query["group_by"]
-    measures = {m["name"]: m for m in query["measures"]}
-    by_chart: dict[str, dict[str, Any]] = {}
-    for cell in document["cells"]:
-        label = " · ".join(str(cell["group"][g]) for g in group_by) or _("all")
-        if cell.get("bin") is not None:
-            label = f"{label} · {cell['bin']}"
-        measure = measures.get(cell["measure"], {"kind": cell["kind"], "name": cell["measure"]})
-        title = describe(
-            {**query, "measures": [measure], "filters": []}, current_platform().catalog
-        )
-        title = title.rsplit(";", 1)[0].removesuffix(", " + _("over all records"))
-        if cell.get("quantile") is not None:
-            title = _("%(title)s, quantile %(level)s", title=title, level=f"{cell['quantile']:g}")
-        chart = by_chart.setdefault(
-            title, {"title": title, "axis": _axis(document, measure), "bars": [], "cells": []}
-        )
-        chart["bars"].append(Bar(label, float(cell["value"]), cell["half_width"]))
-        chart["cells"].append(cell)
-    groups = ", ".join(group_by)
-    out = []
-    for i, chart in enumerate(by_chart.values()):
-        svg = bar_chart(
-            chart["title"] + " " + _("(95 % error bars)"),
-            chart["bars"],
-            axis=chart["axis"],
-            groups=groups,
-        )
-        out.append({**chart, "svg": svg, "id": f"chart-table-{i}"})
-    return out
-
-
 @bp.get("/releases/<release_id>")
 @login_required("analyst")
 def release(release_id: str) -> ResponseReturnValue:
@@ -238,7 +185,7 @@ def release(release_id: str) -> ResponseReturnValue:
         described=describe(published.document["query"], platform.catalog),
         signature=published.signature,
         stored=request.args.get("stored") == "1",
-        charts=charts(published.document),
+        charts=charts(published.document, platform.catalog),
         budgets=grant_budgets(db_session(), platform.policy_set, published.department, utcnow()),
     )
 
