@@ -120,7 +120,7 @@ class PoliciesInForceOut(Schema):
     policies = fields.List(fields.Nested(PolicySummaryOut))
 
 
-class CosignatureOut(Schema):
+class PublicCosignatureOut(Schema):
     witness = fields.String()
     vkey = fields.String(allow_none=True, metadata={"description": "the witness's verifier key"})
     line = fields.String()
@@ -135,7 +135,7 @@ class WitnessedCheckpointOut(Schema):
     at = fields.String()
     note = fields.String(metadata={"description": "signed note with the cosignature lines"})
     key_id = fields.String(allow_none=True)
-    cosignatures = fields.List(fields.Nested(CosignatureOut))
+    cosignatures = fields.List(fields.Nested(PublicCosignatureOut))
 
 
 class TransparencyOut(Schema):
