@@ -141,3 +141,31 @@ def test_an_empty_feed_is_still_valid_atom(client2) -> None:
 def test_the_landing_page_and_footer_link_to_the_transparency_page(client2) -> None:
     html = client2.get("/").get_data(as_text=True)
     assert html.count('href="/transparency"') >= 2
+
+
+def test_civic_releases_verify_checks_a_public_release_from_the_mirror(
+    client2, platform2, released, tmp_path
+) -> None:
+    from click.testing import CliRunner
+
+    from civicdata.cli import cli
+    from tests.support.cli import cli_env
+
+    body = client2.get(f"/api/v1/transparency/releases/{released['public']}").json
+    keys = tmp_path / "civic-keys.json"
+    keys.write_text(client2.get("/.well-known/civic-keys").get_data(as_text=True))
+    saved = tmp_path / "public.json"
+    saved.write_text(json.dumps(body))
+    env = cli_env(platform2.config)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["releases", "verify", str(saved), "--keys", str(keys)], env=env)
+    assert ok.exit_code == 0 and ok.output.startswith("OK: public release"), ok.output
+    body["release"]["epsilon"] = "0.01"
+    saved.write_text(json.dumps(body))
+    bad = runner.invoke(cli, ["releases", "verify", str(saved), "--keys", str(keys)], env=env)
+    assert bad.exit_code == 1 and "signature does not match" in bad.output
+    body = client2.get(f"/api/v1/transparency/releases/{released['public']}").json
+    body["signature"]["covers"] = "something else"  # checked as a private release: refused
+    saved.write_text(json.dumps(body))
+    other = runner.invoke(cli, ["releases", "verify", str(saved), "--keys", str(keys)], env=env)
+    assert other.exit_code == 1
