@@ -17,7 +17,9 @@ MAX_SEQ = 2**31 - 1  # public_releases.seq is a 32-bit integer
 class TransparencyQuery(Schema):
     before = fields.Integer(
         validate=validate.Range(min=1, max=MAX_SEQ),
-        metadata={"description": "Cursor: only releases published before this one (`next_before`)."},
+        metadata={
+            "description": "Cursor: only releases published before this one (`next_before`)."
+        },
     )
     limit = fields.Integer(load_default=PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
 

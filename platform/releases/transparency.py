@@ -194,7 +194,9 @@ def public_releases(
     return ReleasePage(shown, shown[-1].seq if len(rows) > limit else None)
 
 
-def public_release(session: Session, platform: Platform, release_id: str) -> PublishedRelease | None:
+def public_release(
+    session: Session, platform: Platform, release_id: str
+) -> PublishedRelease | None:
     """One public release by its id; ``None`` when there is no public release of that id."""
     row = session.scalar(select(PublicRelease).where(PublicRelease.release_id == release_id))
     return None if row is None else _shown(row, platform)
@@ -305,9 +307,7 @@ def witnessed_checkpoint(session: Session, platform: Platform) -> WitnessedCheck
         return None
     origin = platform.audit_origin
     try:
-        kid: str | None = checkpoint_key(
-            checkpoint.note, origin, platform.signing.history()
-        ).kid
+        kid: str | None = checkpoint_key(checkpoint.note, origin, platform.signing.history()).kid
     except (CheckpointError, SigningKeyError):
         kid = None  # shown as unverifiable rather than hidden
     witnesses = {w.name: w for w in parse_witnesses(platform.config.witnesses)}

@@ -75,7 +75,9 @@ def test_an_anonymous_visitor_verifies_a_public_release_and_sees_the_witnessed_c
             expect(article).to_be_visible()
             expect(article).to_contain_text("City Statistics Office")
             first_row = article.locator("table.cells tbody tr").first
-            expect(first_row.locator("td").nth(3)).to_have_text(re.compile(r"^-?[\d.e+-]+ – -?[\d.e+-]+$"))
+            expect(first_row.locator("td").nth(3)).to_have_text(
+                re.compile(r"^-?[\d.e+-]+ – -?[\d.e+-]+$")
+            )
             assert ids["hidden"] not in page.content()
 
             summary = page.locator("#checkpoint-summary")
@@ -86,7 +88,9 @@ def test_an_anonymous_visitor_verifies_a_public_release_and_sees_the_witnessed_c
             expect(cosigned.first).to_contain_text("verified")
 
             article.get_by_role("link", name=re.compile("signed statement")).click()
-            expect(page.get_by_role("heading", name=f"Public release {ids['public']}")).to_be_visible()
+            expect(
+                page.get_by_role("heading", name=f"Public release {ids['public']}")
+            ).to_be_visible()
             statement = page.locator("#statement").inner_text()
             signature = page.locator("#signature").inner_text()
             key_id = page.locator("#key-id").inner_text()
@@ -102,7 +106,9 @@ def test_an_anonymous_visitor_verifies_a_public_release_and_sees_the_witnessed_c
             feed = page.request.get(server.url + "/transparency/feed.atom")
             assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
             assert atom_problems(feed.body()) == []
-            assert ids["public"].encode() in feed.body() and ids["hidden"].encode() not in feed.body()
+            assert (
+                ids["public"].encode() in feed.body() and ids["hidden"].encode() not in feed.body()
+            )
     finally:
         witness.process.terminate()
         witness.process.wait(timeout=10)

@@ -99,9 +99,7 @@ def test_only_the_public_release_is_published_signed_and_without_who_asked(
         publication.verify(altered, signature["value"], signature["key_id"], history)
 
 
-def test_budgets_count_every_release_and_policies_say_which_are_public(
-    platform2, released
-) -> None:
+def test_budgets_count_every_release_and_policies_say_which_are_public(platform2, released) -> None:
     with platform2.sessions() as session:
         report = transparency_report(session, platform2, utcnow())
     trips = next(b for b in report.budgets if b.dataset == "trips")

@@ -99,7 +99,9 @@ def test_the_json_mirror_holds_the_same_signed_statements(client2, platform2, re
     pem = next(k["public_key_pem"] for k in keys if k["kid"] == key_id and k["use"] == "releases")
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    message = b"civic-public-release/v1\n" + key_id.encode() + b"\n" + canonical_json(release["release"])
+    message = (
+        b"civic-public-release/v1\n" + key_id.encode() + b"\n" + canonical_json(release["release"])
+    )
     load_pem_public_key(pem.encode()).verify(  # type: ignore[union-attr]
         base64.b64decode(release["signature"]["value"]), message
     )
@@ -126,7 +128,9 @@ def test_the_atom_check_fails_on_broken_feeds(client2, released) -> None:
     document = client2.get("/transparency/feed.atom").get_data()
     assert atom_problems(document.replace(b"</feed>", b"")) != []  # not well-formed
     no_id = document.replace(b"<id>http://localhost/transparency/releases/", b"<x>", 1)
-    no_id = no_id.replace(f"{released['public']}</id>".encode(), f"{released['public']}</x>".encode())
+    no_id = no_id.replace(
+        f"{released['public']}</id>".encode(), f"{released['public']}</x>".encode()
+    )
     assert any("entry 0" in p for p in atom_problems(no_id))
     rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
     assert atom_problems(rss) != []
