@@ -29,9 +29,10 @@ from civicdata.web import (
     console,
     health,
     metrics,
+    my_activity,
     portal,
     privacy_loss,
-    transparency,
+    public_transparency,
 )
 
 
@@ -50,7 +51,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
-    Babel(app)  # gettext in views and templates (the i18n work configures locales)
+    Babel(app)  # gettext (_) in templates and views; the i18n work adds locale selection
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
@@ -69,7 +70,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(account_email.bp)
 
     app.register_blueprint(auditor.bp)
-    app.register_blueprint(transparency.bp)
+    app.register_blueprint(my_activity.bp)
+    app.register_blueprint(public_transparency.bp)  # /transparency, public
 
     app.register_blueprint(console.bp)
     app.register_blueprint(budgets.bp)
