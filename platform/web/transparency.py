@@ -8,13 +8,20 @@ against the latest signed checkpoint. Nobody else's entries can be reached here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import events_about, prove_events
 from civicdata.identity.portal import current_account, login_required
+from civicdata.oauth.models import OAuthClient
 from civicdata.request_scope import current_platform, db_session
+from civicdata.web import wording
+from civicdata.web.citizen import current_language, plain_names
 
 bp = Blueprint("transparency", __name__)
 PAGE = 20
@@ -29,15 +36,32 @@ def about_me() -> ResponseReturnValue:
     before = _before()
     session, platform = db_session(), current_platform()
     page = events_about(session, account.citizen_id, before=before, limit=PAGE)
+    names = {**plain_names(), "apps": _app_names(e.resource for e in page.events)}
+    shown = {
+        "page": page,
+        "me": account,
+        "names": names,
+        "lang": current_language(),
+        "sentence": lambda event: wording.activity(event, account.citizen_id or "", names),
+    }
     try:
         proven = prove_events(session, platform.signing, platform.audit_origin, page.events)
     except CheckpointError as exc:
         return render_template(
-            "transparency/activity.html", page=page, proven=[], problem=str(exc), me=account
+            "transparency/activity.html", proven=[], problem=str(exc), **shown
         ), 409
-    return render_template(
-        "transparency/activity.html", page=page, proven=proven, problem=None, me=account
+    return render_template("transparency/activity.html", proven=proven, problem=None, **shown)
+
+
+def _app_names(resources: Iterable[str]) -> dict[str, str]:
+    """The names of the apps among the entries' resources (client ids), by id."""
+    ids = {r for r in resources if r}
+    if not ids:
+        return {}
+    found = db_session().execute(
+        select(OAuthClient.client_id, OAuthClient.name).where(OAuthClient.client_id.in_(ids))
     )
+    return {client_id: name for client_id, name in found}
 
 
 def _before() -> int | None:
@@ -45,5 +69,5 @@ def _before() -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        abort(400, description="before: give the number of an entry (0 or more).")
+        abort(400, description=_("before: give the number of an entry (0 or more)."))
     return int(raw)
