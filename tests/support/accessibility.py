@@ -2,11 +2,14 @@
 
 ::
 
-    from tests.support.accessibility import check_page
+    from tests.support.accessibility import axe_page, check_page  # axe_page: a fixture
 
-    report = check_page(page, "citizen-dashboard", width=390)
+    report = check_page(axe_page, "citizen-dashboard", width=390)
     assert report.ok, report.explain()
 
+The ``axe_page`` fixture is a fresh page whose context lets Playwright add the
+axe script despite the portal's Content Security Policy (which
+tests/browser/test_security_headers.py checks on its own pages).
 axe-core comes from the npm registry (``make test`` installs it from
 ``package-lock.json`` into ``node_modules/``) and is injected into the page
 with Playwright. A page fails on any violation whose impact is serious or
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,7 @@ class PageReport:
     scroll_width: int = 0
     inner_width: int = 0
     screenshot: Path | None = None
+    widest: str = ""
 
     @property
     def overflows(self) -> bool:
@@ -70,7 +75,18 @@ class PageReport:
         lines.append(f"  screenshot: {self.screenshot}")
         return "\n".join(lines)
 
-    widest: str = ""
+
+@pytest.fixture
+def axe_page(browser: Any) -> Iterator[Any]:
+    """A fresh page (own context) into which the axe script can be injected."""
+    from tests.support.browser import TIMEOUT_MS
+
+    require_axe()
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
 
 
 def require_axe() -> Path:
