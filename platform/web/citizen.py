@@ -142,7 +142,9 @@ def change(purpose_id: str) -> ResponseReturnValue:
         _refused(citizen_id, f"consent.{action}", exc.field)
         abort(status_for(exc), description=exc.message)
     purpose = platform.purposes[purpose_id]
-    flash(_changed(event.state, purpose.notice[current_language()].title, purpose.legal_basis), "info")
+    flash(
+        _changed(event.state, purpose.notice[current_language()].title, purpose.legal_basis), "info"
+    )
     return redirect(url_for("citizen.dashboard", _anchor=f"purpose-{purpose_id}"))
 
 
@@ -299,7 +301,9 @@ def plain_names() -> dict[str, dict[str, str]]:
     """What people call the purposes, datasets and departments (ids in the data)."""
     language, catalog = current_language(), current_platform().catalog
     return {
-        "purposes": {pid: p.notice[language].title for pid, p in current_platform().purposes.items()},
+        "purposes": {
+            pid: p.notice[language].title for pid, p in current_platform().purposes.items()
+        },
         "datasets": {did: d.title for did, d in catalog.datasets.items()},
         "departments": {did: d.name for did, d in catalog.departments.items()},
     }

@@ -8,17 +8,14 @@ against the latest signed checkpoint. Nobody else's entries can be reached here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import events_about, prove_events
 from civicdata.identity.portal import current_account, login_required
-from civicdata.oauth.models import OAuthClient
+from civicdata.oauth.clients import client_names
 from civicdata.request_scope import current_platform, db_session
 from civicdata.web import wording
 from civicdata.web.citizen import current_language, plain_names
@@ -36,7 +33,7 @@ def about_me() -> ResponseReturnValue:
     before = _before()
     session, platform = db_session(), current_platform()
     page = events_about(session, account.citizen_id, before=before, limit=PAGE)
-    names = {**plain_names(), "apps": _app_names(e.resource for e in page.events)}
+    names = {**plain_names(), "apps": client_names(session, (e.resource for e in page.events))}
     shown = {
         "page": page,
         "me": account,
@@ -51,17 +48,6 @@ def about_me() -> ResponseReturnValue:
             "transparency/activity.html", proven=[], problem=str(exc), **shown
         ), 409
     return render_template("transparency/activity.html", proven=proven, problem=None, **shown)
-
-
-def _app_names(resources: Iterable[str]) -> dict[str, str]:
-    """The names of the apps among the entries' resources (client ids), by id."""
-    ids = {r for r in resources if r}
-    if not ids:
-        return {}
-    found = db_session().execute(
-        select(OAuthClient.client_id, OAuthClient.name).where(OAuthClient.client_id.in_(ids))
-    )
-    return {client_id: name for client_id, name in found}
 
 
 def _before() -> int | None:

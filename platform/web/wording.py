@@ -125,9 +125,7 @@ def activity(event: Any, me: str, names: Mapping[str, Mapping[str, str]]) -> str
         "demo.consents": gettext("The demo city recorded consents for you"),
     }
     by_other = {
-        "consent.give": gettext(
-            "An app recorded your consent to “%(purpose)s”", purpose=purpose
-        ),
+        "consent.give": gettext("An app recorded your consent to “%(purpose)s”", purpose=purpose),
         "consent.withdraw": gettext(
             "An app recorded your withdrawal of consent to “%(purpose)s”", purpose=purpose
         ),

@@ -61,7 +61,12 @@ def _prepare(server: Any, role: str) -> dict[str, str]:
         assert sign_in(client, EMAILS[role]).status_code == 302
         token = csrf_token(client.get("/my/").text)
         client.post("/my/consents/transport-planning", data={"csrf_token": token, "action": "give"})
-        scopes = ["openid", "consent:read", "purpose:transport-planning", "purpose:water-management"]
+        scopes = [
+            "openid",
+            "consent:read",
+            "purpose:transport-planning",
+            "purpose:water-management",
+        ]
         app = new_app_client(platform, scopes)
         _verifier, challenge = pkce_pair()
         fields["authorize"] = authorize_url(app, " ".join(scopes), challenge)

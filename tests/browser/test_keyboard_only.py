@@ -53,7 +53,9 @@ def test_the_consent_flow_with_the_keyboard_alone(config, browser_page) -> None:
         expect(page.get_by_role("heading", name="My consents", level=1)).to_be_visible()
         tab_to(page, f"Give consent: {TRANSPORT}")
         activate(page, "Space")
-        expect(page.get_by_role("status")).to_contain_text(f"You gave your consent to “{TRANSPORT}”")
+        expect(page.get_by_role("status")).to_contain_text(
+            f"You gave your consent to “{TRANSPORT}”"
+        )
         tab_to(page, f"Allow this use: {WATER}")
         activate(page)
         expect(page.locator("#state-water-management")).to_contain_text("Allowed")
@@ -66,7 +68,9 @@ def test_the_consent_flow_with_the_keyboard_alone(config, browser_page) -> None:
         expect(page.locator("#history li")).to_have_count(3)
         expect(page.locator("#history")).to_contain_text(f"You gave consent to “{TRANSPORT}” on")
 
-        asked = authorize_url(app, scopes, challenge).replace(quote(REDIRECT_URI, safe=""), quote(callback, safe=""))
+        asked = authorize_url(app, scopes, challenge).replace(
+            quote(REDIRECT_URI, safe=""), quote(callback, safe="")
+        )
         page.goto(server.url + asked)
         transport_box = page.get_by_role("checkbox", name=re.compile(f"^{re.escape(TRANSPORT)}"))
         water_box = page.get_by_role("checkbox", name=WATER)

@@ -88,9 +88,10 @@ def test_history_is_told_in_sentences_with_a_receipt_each(client, platform_: Pla
     assert page.index("You withdrew") < page.index("You gave")  # newest first
     assert len(re.findall(r'href="/my/receipts/[^"]+\.json"', page)) == 2
     old_address = client.get("/my/receipts").text  # shows the same list
-    assert old_address[old_address.index('<ol class="sentences"') :] == page[
-        page.index('<ol class="sentences"') :
-    ]
+    assert (
+        old_address[old_address.index('<ol class="sentences"') :]
+        == page[page.index('<ol class="sentences"') :]
+    )
 
 
 def test_one_card_per_app_with_scopes_in_words(client, platform_: Platform) -> None:
@@ -113,7 +114,9 @@ def test_the_consent_screen_ticks_purposes_already_given(client, platform_: Plat
     _verifier, challenge = pkce_pair()
     url = authorize_url(registered, f"openid purpose:{TRANSPORT} purpose:{WATER}", challenge)
     page = client.get(url).text
-    boxes = dict(re.findall(r'value="purpose:([a-z-]+)"\s+aria-describedby="[^"]+"( checked)?', page))
+    boxes = dict(
+        re.findall(r'value="purpose:([a-z-]+)"\s+aria-describedby="[^"]+"( checked)?', page)
+    )
     assert boxes == {TRANSPORT: " checked", WATER: ""}
     assert "Test app will be able to" in page and "know that it is you" not in page
     assert "Article 21" in page  # water is a public task
@@ -140,7 +143,9 @@ def test_privacy_loss_is_explained_in_words(client, platform_: Platform) -> None
     assert "You have used 0 of the" in page and "Public transport trips" in page
 
 
-def test_an_app_the_citizen_revoked_after_citizen_token_is_gone(client, platform_: Platform) -> None:
+def test_an_app_the_citizen_revoked_after_citizen_token_is_gone(
+    client, platform_: Platform
+) -> None:
     issued = citizen_token(client, platform_, scopes=["openid", f"purpose:{TRANSPORT}"])
     url = f"/my/apps/{issued['client'].client.client_id}/revoke"
     answer = _post(client, url)
