@@ -2,7 +2,8 @@
 
 Shows each release that read the citizen's records (when, which department,
 dataset and purpose, the epsilon it spent) and, per dataset, the total epsilon
-in the city-wide cap's current window against that cap.
+in the city-wide cap's current window against that cap, in a sentence and a
+meter per dataset (a bar chart was unreadable on a phone) with the table too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from civicdata.db import utcnow
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.privacy_loss import privacy_loss
 from civicdata.request_scope import current_platform, db_session
-from civicdata.web.charts import Bar, bar_chart
 from civicdata.web.citizen import current_language, plain_names
 from policies.budget import text
 
@@ -31,19 +31,10 @@ def page() -> ResponseReturnValue:
         abort(403, description=_("This page is for citizens."))
     platform = current_platform()
     loss = privacy_loss(db_session(), platform.policy_set, account.citizen_id, utcnow())
-    names = plain_names()
-    chart = bar_chart(
-        _("Your privacy loss per dataset (ε) against the city's limit"),
-        [
-            Bar(names["datasets"].get(d.dataset, d.dataset), float(d.in_window), None, float(d.cap))
-            for d in loss.datasets
-        ],
-    )
     return render_template(
         "privacy_loss/page.html",
         loss=loss,
-        chart=chart,
         amount=text,
-        names=names,
+        names=plain_names(),
         lang=current_language(),
     )
