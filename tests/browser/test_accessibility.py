@@ -1,4 +1,4 @@
-"""Every page of the portal passes axe-core and fits a phone, at 1280 and 390 px.
+"""Every page of the portal passes axe-core and fits a phone, at 1280 and 390 px, in each language.
 
 The pages are listed once, in tests/support/portal_pages.py. Each role signs
 in through the real form; the objects some pages show (a release, an audit
@@ -45,6 +45,8 @@ QUERY = {
     "expected_records": "100",
     "action": "request",
 }
+# The languages to walk in, and the switch's button for each (English is the default).
+LANGUAGES = {"en": None, "ca": "Català"}
 # Pages that fail for a reason this branch cannot fix without rewriting another
 # area's template: page name -> the violation, stated precisely. A listed page
 # that passes fails the test, so the list only shrinks.
@@ -90,6 +92,13 @@ def _prepare(server: Any, role: str) -> dict[str, str]:
     return fields
 
 
+def _choose_language(page: Any, base: str, button: str) -> None:
+    """Switch the portal's language with the switch on the public purposes page."""
+    page.goto(f"{base}/purposes")
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+
+
 def _sign_in(page: Any, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
@@ -107,15 +116,19 @@ def test_every_page_passes_axe_and_fits_a_phone(config, axe_page, role: str) -> 
         fields = _prepare(server, role)
         if role != "public":
             _sign_in(page, server.url, EMAILS[role])
-        for portal_page in pages_for(role):
-            response = page.goto(server.url + portal_page.path.format(**fields))
-            assert response is not None and response.status == 200, (portal_page, response)
-            reports = [check_page(page, portal_page.name, width) for width in WIDTHS]
-            broken = [report for report in reports if not report.ok]
-            if portal_page.name in KNOWN:
-                if not broken:
-                    fixed.append(portal_page.name)
-                continue
-            failures += [report.explain() for report in broken]
+        for language, button in LANGUAGES.items():
+            if button:
+                _choose_language(page, server.url, button)
+            for portal_page in pages_for(role):
+                response = page.goto(server.url + portal_page.path.format(**fields))
+                assert response is not None and response.status == 200, (portal_page, response)
+                name = f"{portal_page.name}-{language}"
+                reports = [check_page(page, name, width) for width in WIDTHS]
+                broken = [report for report in reports if not report.ok]
+                if portal_page.name in KNOWN:
+                    if not broken:
+                        fixed.append(name)
+                    continue
+                failures += [report.explain() for report in broken]
     assert not failures, "\n".join(failures)
     assert not fixed, f"these pages pass now: remove them from KNOWN: {fixed}"
