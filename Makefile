@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core, injected by the browser tests into every page (tests/support/accessibility.py).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Prepare the SQLite database, keys and demo city if absent, then serve.
 run: $(STAMP)
 	$(BIN)/civic init
@@ -21,7 +27,8 @@ run: $(STAMP)
 	$(BIN)/civic serve
 
 ## Run the whole suite (PostgreSQL too when CIVIC_TEST_DATABASE_URL is set).
-test: $(STAMP)
+## The browser tests leave their screenshots in test-artifacts/screenshots/.
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # mypy reads the packages through links named as they are imported (platform/ is civicdata).
@@ -39,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules test-artifacts

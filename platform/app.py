@@ -56,6 +56,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
     init_request_scope(app, platform)  # one session per request, committed on success
+    Babel(app)  # gettext and locale-aware dates in templates (the i18n branch adds the catalogues)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler

@@ -1,19 +1,20 @@
 """What the consent screen shows, in the citizen's language, and what they ticked.
 
 Each requested ``purpose:<id>`` scope becomes a checkbox with the purpose's
-plain-language notice (title, text, controller, notice version). Other scopes
-are listed as what the app will be able to do. The citizen may untick
-purposes; they can never grant one that was not asked.
+plain-language notice (title, text, controller, notice version), ticked
+already when the citizen's consent to it is active. Other scopes are listed as
+what the app will be able to do. The citizen may untick purposes; they can
+never grant one that was not asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from civicdata.oauth import scopes as scope_lib
 from civicdata.oauth.metadata import LANGUAGES
-from consent.purposes import Purpose
+from consent.purposes import CONSENT_BASES, Purpose
 
 SCOPE_TEXT = {
     "en": {
@@ -38,6 +39,8 @@ class PurposeChoice:
     text: str
     controller: str
     notice_version: str
+    given: bool = False  # the citizen's consent to it is active: the box starts ticked
+    consent_based: bool = True  # else a public task, which the citizen may object to
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,19 @@ def choose_language(requested: Iterable[str | None], accepted: str | None) -> st
 
 
 def describe(
-    scope: str, purposes: Mapping[str, Purpose], departments: Mapping[str, str], language: str
+    scope: str,
+    purposes: Mapping[str, Purpose],
+    departments: Mapping[str, str],
+    language: str,
+    given: Collection[str] = (),
 ) -> ConsentView:
-    """The consent screen for the (validated) requested ``scope``."""
+    """The consent screen for the (validated) requested ``scope``; ``given``: active purposes."""
     choices = []
     abilities = []
     for item in scope_lib.split(scope):
         if item.startswith(scope_lib.PURPOSE_PREFIX):
-            purpose = purposes[item[len(scope_lib.PURPOSE_PREFIX) :]]
+            purpose_id = item[len(scope_lib.PURPOSE_PREFIX) :]
+            purpose = purposes[purpose_id]
             notice = purpose.notice.get(language) or purpose.notice[LANGUAGES[0]]
             choices.append(
                 PurposeChoice(
@@ -74,6 +82,8 @@ def describe(
                     text=notice.text,
                     controller=departments.get(purpose.controller, purpose.controller),
                     notice_version=purpose.notice_hash[:12],
+                    given=purpose_id in given,
+                    consent_based=purpose.legal_basis in CONSENT_BASES,
                 )
             )
         else:

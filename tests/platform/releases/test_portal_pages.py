@@ -132,7 +132,10 @@ def test_citizens_see_the_releases_that_used_their_data(
     assert sign_in(client, "rosa@example.org").status_code == 302
     page = client.get("/my/privacy-loss")
     assert page.status_code == 200
-    assert published.id in page.text and "<td>trips</td><td>0.25</td><td>6</td>" in page.text
+    assert (
+        published.id in page.text
+        and "<td>Public transport trips</td><td>0.25</td><td>6</td>" in page.text
+    )
 
 
 def test_auditors_see_spending_per_department_dataset_and_period(
