@@ -13,7 +13,7 @@ MODULES = [
     "components",
     "measures.histogram",
     "planning",
-    "preparation",
+    "bounding",
     "privacy_loss",
     "query",
     "sensitivity",
