@@ -111,6 +111,7 @@ def write_blocks(
                     "dataset": codec.dataset,
                     "layout": codec.layout,
                     "bucket": bucket,
+                    "shard": cipher.shard,
                     "n_records": len(part),
                     "ciphertext": cipher.seal(plaintext, codec.dataset, FIELD, block_id),
                     "created_at": now,
@@ -152,7 +153,7 @@ class _ScanBuilder:
         if known is None:
             if key_id is None or wrapped is None:
                 raise MissingKeyError(f"citizen {citizen_id} has record blocks but no data key")
-            known = (len(self.citizens), self.vault.unwrap(citizen_id, key_id, wrapped).key)
+            known = (len(self.citizens), self.vault.unwrap_key(citizen_id, key_id, wrapped))
             self.citizens[citizen_id] = known
         elif self._last is not None and self._last[0] == citizen_id:
             return known[0], self._last[1]
@@ -213,6 +214,7 @@ def scan_dataset(
     citizen_ids: CitizenFilter = None,
     *,
     buckets: Collection[int] | None = None,
+    shards: Collection[int] | None = None,
     batch_size: int = SCAN_BATCH,
 ) -> pl.DataFrame:
     """Every record of ``dataset`` (optionally only of some citizens) as a Polars frame.
@@ -225,7 +227,9 @@ def scan_dataset(
     separately (see :mod:`civicdata.records.queries`).
     Reads inside the caller's transaction when given a session. ``buckets``
     (see :func:`~civicdata.records.buckets.query_buckets`) limits the read to
-    blocks of those time buckets, and blocks of none.
+    blocks of those time buckets, and blocks of none. ``shards`` limits it to
+    the citizens of those record shards (a release's shard task), reading
+    only their blocks and keys.
     """
     connection = _connection(db)
     postgresql = connection.dialect.name == "postgresql"
@@ -233,8 +237,10 @@ def scan_dataset(
     if postgresql:
         if isinstance(citizen_ids, Select):
             citizen_ids = resolve_citizens(connection, citizen_ids)
-        keys = wrapped_keys(connection, citizen_ids)
-    query, wanted = dataset_query(dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets)
+        keys = wrapped_keys(connection, citizen_ids, shards)
+    query, wanted = dataset_query(
+        dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets, shards=shards
+    )
     builder = _ScanBuilder(dataset, vault, keys)
     for rows in _prefetched(stream_batches(connection, query, batch_size)):
         builder.add(rows, wanted)
