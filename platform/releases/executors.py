@@ -175,9 +175,10 @@ class DaskCluster:
         from distributed import as_completed as dask_completed
 
         client = self._connected()
-        ids = client.scatter(citizen_ids, broadcast=True, hash=False)
+        [ids] = client.scatter([citizen_ids], broadcast=True, hash=False)  # one object, not its items
         futures = [client.submit(_dask_task, task, ids, pure=False, retries=0) for task in tasks]
-        yield from _completed(futures, dask_completed(futures))
+        with client.as_current():  # as_completed finds its client there
+            yield from _completed(futures, dask_completed(futures))
 
     def close(self) -> None:
         with self._lock:
