@@ -297,6 +297,7 @@ class ReleaseService:
                     )
                 )
                 session.rollback()  # end the read before writing (SQLite: no stale snapshot)
+                platform.vault.check_unwrap()  # a node without a master key: 503, not charged
                 records = ShardedRecords(
                     executor_for(platform), eligible, query_buckets(dataset, parsed.query.filters)
                 )

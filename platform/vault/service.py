@@ -93,6 +93,14 @@ class Vault:
         wrapped = seal_with(self.shards.aead(key_id), data_key, _wrap_ad(citizen_id))
         return CitizenCipher(citizen_id, data_key, self.record_shard(citizen_id)), key_id, wrapped
 
+    def check_unwrap(self) -> None:
+        """Raise :class:`KeyUnavailableError` unless this node can unwrap every shard key.
+
+        A release checks it before its engine starts, so a node lacking a master
+        key answers 503 and gives the budget back instead of failing half-way.
+        """
+        self.shards.check_all()
+
     def record_shard(self, citizen_id: str) -> int:
         """The citizen's record shard (a keyed hash of their id)."""
         return record_shard(self.index, citizen_id)
