@@ -80,7 +80,9 @@ def keyed(rows: pl.DataFrame, component: Component) -> pl.DataFrame:
     """
     if not component.group_by:
         return rows.with_columns(pl.lit(0, dtype=pl.Int64).alias(KEY))
-    columns = {name: [key[i] for key in component.keys] for i, name in enumerate(component.group_by)}
+    columns = {
+        name: [key[i] for key in component.keys] for i, name in enumerate(component.group_by)
+    }
     schema = {name: rows.schema[name] for name in component.group_by}
     positions = pl.DataFrame(columns, schema=schema).with_row_index(KEY).cast({KEY: pl.Int64})
     return rows.join(positions, on=list(component.group_by), how="inner")

@@ -89,7 +89,9 @@ def _opendp_context(path: Path, districts: list[str], per_citizen: int) -> pl.Da
     """The same query with OpenDP's Context API on the plaintext file."""
     context = dp.Context.compositor(
         data=pl.read_parquet(path).lazy(),
-        privacy_unit=dp.unit_of(contributions=[dp.polars.Bound(per_group=1)], identifier="citizen_id"),
+        privacy_unit=dp.unit_of(
+            contributions=[dp.polars.Bound(per_group=1)], identifier="citizen_id"
+        ),
         privacy_loss=dp.loss_of(epsilon=1.0),
         split_evenly_over=1,
         margins=[

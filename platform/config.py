@@ -154,7 +154,9 @@ def _scheduler(address: str | None) -> str | None:
     scheme, _, rest = address.partition("://")
     host, _, port = rest.rpartition(":")
     if scheme not in ("tcp", "tls") or not host or not port.isdigit():
-        raise ConfigError(f"CIVIC_DASK_SCHEDULER: {address!r} is not tcp://host:port or tls://host:port")
+        raise ConfigError(
+            f"CIVIC_DASK_SCHEDULER: {address!r} is not tcp://host:port or tls://host:port"
+        )
     return address
 
 

@@ -106,7 +106,7 @@ class Component:
     sensitivity: float
     distribution: str
     aggregation: MeasureKind = dataclasses.field(compare=False, repr=False)
-    spread: Spread = Spread(1, 1, 1, 1.0)
+    spread: Spread
     bins: tuple[float, ...] = ()
     candidates: tuple[float, ...] = ()
     quantum: float = 1.0  # a float sum's fixed-point step (exact, order-free addition)

@@ -127,8 +127,9 @@ class Quantile(MeasureKind):
             return out
         values = keyed[component.field or ""].cast(pl.Float64).to_numpy()
         keys = keyed[KEY].to_numpy().astype(np.int64)
-        for row, side in enumerate(("right", "left")):
-            gap = np.searchsorted(candidates, values, side=side)
+        below = np.searchsorted(candidates, values, side="right")  # candidates <= value
+        above = np.searchsorted(candidates, values, side="left")  # candidates < value
+        for row, gap in enumerate((below, above)):
             cells = np.bincount(keys * gaps + gap, minlength=component.n_keys * gaps)
             out[row] = cells.reshape(component.n_keys, gaps)
         return out
@@ -139,7 +140,8 @@ class Quantile(MeasureKind):
         num, den = exact.numerator, exact.denominator
         below = np.cumsum(total[0], axis=1)[:, :-1]
         above = np.cumsum(total[1][:, ::-1], axis=1)[:, ::-1][:, 1:]
-        return np.abs(den * below - num * (below + above))
+        scores: np.ndarray = np.abs(den * below - num * (below + above))
+        return scores
 
     def d_in(self, component: Component, pure: bool) -> float | int:
         return quantile_step(component.level or 0.5) * component.spread.linf

@@ -68,7 +68,10 @@ def run_task(platform: Platform, task: ShardTask, citizen_ids: frozenset[str]) -
 class Executor(Protocol):
     """Runs shard tasks somewhere and yields their partials as they finish."""
 
-    workers: int
+    @property
+    def workers(self) -> int:
+        """How many tasks it runs at once (tasks are dealt a few per worker)."""
+        ...
 
     def run(self, tasks: Sequence[ShardTask], citizen_ids: frozenset[str]) -> Iterator[Partials]:
         """Every task's partials (in completion order); raises if any task fails."""
@@ -175,7 +178,9 @@ class DaskCluster:
         from distributed import as_completed as dask_completed
 
         client = self._connected()
-        [ids] = client.scatter([citizen_ids], broadcast=True, hash=False)  # one object, not its items
+        [ids] = client.scatter(
+            [citizen_ids], broadcast=True, hash=False
+        )  # one object, not its items
         futures = [client.submit(_dask_task, task, ids, pure=False, retries=0) for task in tasks]
         with client.as_current():  # as_completed finds its client there
             yield from _completed(futures, dask_completed(futures))
@@ -257,4 +262,3 @@ class ShardedRecords:
         if len(done) != len(tasks):  # never a release of some shards only
             raise RuntimeError("a shard task returned no result")
         return Partials.total(done)
-

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civicdata.db import utcnow
 from civicdata.models import CitizenKey, KeyEncryptionKey
-from civicdata.vault.record_shards import record_shard
 from civicdata.vault.blind_index import BlindIndex
 from civicdata.vault.envelope import (
     KEY_BYTES,
@@ -34,6 +33,7 @@ from civicdata.vault.envelope import (
 )
 from civicdata.vault.kek import KEK_PREFIX, ShardKeys, is_kek_id
 from civicdata.vault.keyring import KeyManager, KeyringError
+from civicdata.vault.record_shards import record_shard
 from civicdata.vault.states import KeyStates
 
 

@@ -20,7 +20,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anonymise.bounding import CITIZEN, RECORD_SEED, bounded, keyed_order
+from anonymise.bounding import CITIZEN, RECORD_SEED, keyed_order
 from anonymise.components import components
 from anonymise.measures.base import Component
 from anonymise.measures.histogram import bin_labels
@@ -77,7 +77,9 @@ def work_of(group_by: tuple[str, ...], limits: ContributionBounds, salt: int) ->
 def engine_totals(frame: pl.DataFrame, work: Work, shard_of: dict[str, int]) -> Partials:
     """Shards by the drawn assignment, each computed alone, added in shard order."""
     shard = pl.col(CITIZEN).replace_strict(shard_of, default=0, return_dtype=pl.Int64)
-    parts = [shard_partials(frame.filter(shard == s), work) for s in sorted(set(shard_of.values()) | {0})]
+    parts = [
+        shard_partials(frame.filter(shard == s), work) for s in sorted(set(shard_of.values()) | {0})
+    ]
     return Partials.total(parts)
 
 

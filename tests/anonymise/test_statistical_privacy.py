@@ -85,7 +85,9 @@ def thresholds_of(pilot: list[float]) -> list[float]:
     return sorted(set(np.quantile(pilot, np.linspace(0.1, 0.9, 9)).tolist()))
 
 
-def totals(frame: pl.DataFrame, query: Query, built: list[Calibrated], catalog: Catalog) -> Partials:
+def totals(
+    frame: pl.DataFrame, query: Query, built: list[Calibrated], catalog: Catalog
+) -> Partials:
     """The engine's exact totals of ``frame``, computed on two shards of citizens."""
     dataset = catalog.datasets[query.dataset]
     work = Work(

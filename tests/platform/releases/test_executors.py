@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import secrets
+import signal
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -78,7 +78,9 @@ def _work(platform: Platform) -> Work:
 
 
 def _same(a: Partials, b: Partials) -> bool:
-    return a.rows == b.rows and all(np.array_equal(x, y) for x, y in zip(a.parts, b.parts, strict=True))
+    return a.rows == b.rows and all(
+        np.array_equal(x, y) for x, y in zip(a.parts, b.parts, strict=True)
+    )
 
 
 def _worker_env(config: Config) -> dict[str, str]:
@@ -96,15 +98,17 @@ def _worker_env(config: Config) -> dict[str, str]:
 @pytest.fixture
 def cluster(config: Config) -> Iterator[LocalCluster]:
     """A real Dask cluster of two worker processes; a lost task is not retried."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with LocalCluster(
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             env=_worker_env(config),
-        ) as started:
-            yield started
+        ) as started,
+    ):
+        yield started
 
 
 def test_in_process_totals_do_not_depend_on_the_number_of_tasks(
