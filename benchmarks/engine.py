@@ -104,7 +104,7 @@ def _opendp_context(path: Path, districts: list[str], per_citizen: int) -> pl.Da
         .filter(pl.col("month") == MONTH)
         .truncate_per_group(per_citizen)
         .group_by("district")
-        .agg(dp.len(), pl.col("duration_min").fill_null(0.0).dp.mean((0.0, 120.0)))
+        .agg(dp.len(signed=False), pl.col("duration_min").fill_null(0.0).dp.mean((0.0, 120.0)))
         .with_keys(pl.LazyFrame({"district": districts}))
     )
     released: pl.DataFrame = query.release().collect()

@@ -29,6 +29,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Protocol
@@ -135,13 +136,17 @@ class LocalPool:
             return self._pool
 
     def run(self, tasks: Sequence[ShardTask], citizen_ids: frozenset[str]) -> Iterator[Partials]:
-        futures = [self._executor().submit(_pool_task, task, citizen_ids) for task in tasks]
-        yield from _completed(futures, as_completed(futures))
+        try:
+            futures = [self._executor().submit(_pool_task, task, citizen_ids) for task in tasks]
+            yield from _completed(futures, as_completed(futures))
+        except BrokenProcessPool:
+            self.close()  # a worker died: this release fails, the next one gets a new pool
+            raise
 
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
+                self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
 
 

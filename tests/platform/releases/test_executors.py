@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from typing import Any
 
@@ -183,3 +184,26 @@ def test_a_worker_killed_mid_release_leaves_it_failed_and_charged_once(
         assert failures == 1
     finally:
         platform.engine.dispose()
+
+
+def _die(*_: object) -> None:
+    os._exit(1)  # a worker process lost mid-task
+
+
+@pytest.mark.slow
+def test_a_local_pool_that_lost_a_worker_fails_the_release_and_recovers(
+    city: TinyCity, platform_: Platform, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eligible = _city(city, citizens=6)
+    work = _work(platform_)
+    pool = LocalPool(config, 2)
+    try:
+        expected = ShardedRecords(pool, eligible, None)(work, None)
+        broken = pool._executor().submit(_die)
+        with pytest.raises(BrokenProcessPool):
+            broken.result()
+        with pytest.raises(BrokenProcessPool):
+            ShardedRecords(pool, eligible, None)(work, None)
+        assert _same(ShardedRecords(pool, eligible, None)(work, None), expected)
+    finally:
+        pool.close()
