@@ -40,7 +40,7 @@ from civicdata.context import Platform
 from civicdata.records import scan_dataset
 from civicdata.vault.record_shards import partition
 
-TASKS_PER_WORKER = 4  # small tasks even out uneven shards and show progress
+TASKS_PER_WORKER = 2  # shards are even (a keyed hash); each task has a fixed cost
 
 
 @dataclass(frozen=True, slots=True)

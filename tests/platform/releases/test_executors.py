@@ -161,15 +161,18 @@ def test_a_worker_killed_mid_release_leaves_it_failed_and_charged_once(
 ) -> None:
     _city(city)
     platform = Platform.build(dataclasses.replace(config, dask_scheduler=cluster.scheduler_address))
-    with Client(cluster.scheduler_address) as client:
-        pids: dict[str, Any] = client.run(os.getpid)
+    client = Client(cluster.scheduler_address)
+    pids: dict[str, Any] = client.run(os.getpid)
     killed: list[int] = []
 
     def kill_a_worker(done: int, total: int) -> None:
-        if not killed:  # after the first shard task, while the others run
-            pid = next(iter(pids.values()))
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
+        """After the first shard task, kill a worker that is running another."""
+        if killed:
+            return
+        busy = [address for address, keys in client.processing().items() if keys]
+        assert busy, "no shard task left running to interrupt"
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        killed.append(pids[busy[0]])
 
     try:
         with pytest.raises(ReleaseNotComputed) as failed:
@@ -183,6 +186,7 @@ def test_a_worker_killed_mid_release_leaves_it_failed_and_charged_once(
             )
         assert failures == 1
     finally:
+        client.close()
         platform.engine.dispose()
 
 
