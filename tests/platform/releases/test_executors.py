@@ -32,7 +32,13 @@ from civicdata.context import Platform
 from civicdata.models import StoredRelease
 from civicdata.models.audit import AuditEvent
 from civicdata.releases.errors import ReleaseNotComputed
-from civicdata.releases.executors import DaskCluster, InProcess, LocalPool, ShardedRecords
+from civicdata.releases.executors import (
+    DaskCluster,
+    InProcess,
+    LocalPool,
+    ShardedRecords,
+    executor_for,
+)
 from civicdata.releases.service import ReleaseService
 from tests.platform.releases.city import TinyCity, count_query
 from tests.platform.releases.conftest import TRANSPORT
@@ -186,6 +192,7 @@ def test_a_worker_killed_mid_release_leaves_it_failed_and_charged_once(
             )
         assert failures == 1
     finally:
+        executor_for(platform).close()  # the platform's own client of the cluster
         client.close()
         platform.engine.dispose()
 
