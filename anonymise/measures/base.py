@@ -8,8 +8,11 @@ mean, a quantile...). It says, in one place:
 - which columns it derives per record before bounding (:meth:`~MeasureKind.derive`);
 - how the budget share it is given becomes noisy *components*, each with its
   contribution bounding and sensitivity (:meth:`~MeasureKind.components`);
-- the OpenDP aggregation of its components (:meth:`~MeasureKind.expression`) and
-  the noise distribution OpenDP draws from (:meth:`~MeasureKind.distribution`);
+- a component's exact partial aggregate of one shard's bounded records
+  (:meth:`~MeasureKind.partial`), the OpenDP measurement on the summed totals
+  (:meth:`~MeasureKind.measurement`, :meth:`~MeasureKind.noisy`), its privacy
+  loss from OpenDP's map (:meth:`~MeasureKind.loss`) and the noise
+  distribution OpenDP draws from (:meth:`~MeasureKind.distribution`);
 - the accuracy of a component at a scale, of the measure as planned, and the
   released cells with their intervals (:meth:`~MeasureKind.component_accuracy`,
   :meth:`~MeasureKind.planned_accuracy`, :meth:`~MeasureKind.cells`).
