@@ -31,6 +31,7 @@ from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.models import StoredRelease
 from civicdata.models.audit import AuditEvent
+from civicdata.releases import executors
 from civicdata.releases.errors import ReleaseNotComputed
 from civicdata.releases.executors import (
     DaskCluster,
@@ -163,9 +164,10 @@ def test_a_dask_cluster_gives_the_in_process_totals(
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_release_leaves_it_failed_and_charged_once(
-    city: TinyCity, config: Config, cluster: LocalCluster
+    city: TinyCity, config: Config, cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _city(city)
+    monkeypatch.setattr(executors, "TASKS_PER_WORKER", 16)  # tasks still queued after the first
     platform = Platform.build(dataclasses.replace(config, dask_scheduler=cluster.scheduler_address))
     client = Client(cluster.scheduler_address)
     pids: dict[str, Any] = client.run(os.getpid)
