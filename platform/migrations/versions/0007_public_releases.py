@@ -6,7 +6,7 @@ asked) and the releases key's signature over it. Like the audit log, it is
 only ever appended to: on PostgreSQL the trigger function of
 ``0005_audit_append_only`` refuses UPDATE, DELETE and TRUNCATE on it.
 
-Revision ID: 0007_transp
+Revision ID: 0007_public_releases
 Revises: 0006_record_buckets
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import civicdata.db
 
-revision = "0007_transp"
+revision = "0007_public_releases"
 down_revision = "0006_record_buckets"
 branch_labels = None
 depends_on = None
