@@ -24,7 +24,10 @@ def log(platform_) -> dict[str, int]:
     office = new_client(
         platform_, role="auditor", scopes=["audit:read"], name="Harbour Audit Office"
     )
-    analyst = new_staff(platform_, "analyst", "ana@example.org", department="transport")
+    analyst = new_staff(
+        platform_, "analyst", "ana@example.org", department="transport", name="Ana Pereira"
+    )
+    new_staff(platform_, "analyst", "bo@example.org", department="water", name="Bo Anaya")
     citizen = new_citizen(platform_, "cit@example.org")
     with platform_.sessions() as session:
         entries = {
@@ -77,7 +80,13 @@ def test_clients_and_staff_are_named_beside_their_ids_and_searchable(auditor, lo
     assert "Harbour Audit Office (auditor client)" in by_name
     by_email = auditor.get("/auditor/events?actor=ana@example.org").text
     assert _shown(by_email) == [log["spend"], log["denied"]]
-    assert "analyst account, transport" in by_email
+    assert "Ana Pereira (analyst account, transport)" in by_email
+    # Staff by name: any part of it, in any case; Bo Anaya acted in no entry.
+    for search in ("pereira", "ANA PER", "  ana   pereira "):
+        found = auditor.get("/auditor/events", query_string={"actor": search}).text
+        assert _shown(found) == [log["spend"], log["denied"]], search
+    assert _shown(auditor.get("/auditor/events?actor=anaya").text) == []
+    assert _shown(auditor.get("/auditor/events?actor=zz-nobody").text) == []
     # Citizens stay pseudonymous: their email finds nothing, their entries say "citizen".
     assert _shown(auditor.get("/auditor/events?actor=cit@example.org").text) == []
     page = auditor.get(f"/auditor/events/{log['citizen']}").text
@@ -105,10 +114,16 @@ def test_the_api_describes_actors_and_looks_up(client, platform_, log) -> None:
     assert [e["index"] for e in listed["events"]] == [log["spend"], log["denied"]]
     assert listed["events"][0]["actor_info"] == {
         "kind": "staff",
-        "name": None,
+        "name": "Ana Pereira",
         "role": "analyst",
         "department": "transport",
     }
+    by_name = client.get("/api/v1/audit/events?actor=pereira", headers=headers).json
+    assert [e["index"] for e in by_name["events"]] == [log["spend"], log["denied"]]
+    consent = client.get("/api/v1/audit/events?action=consent.give", headers=headers).json
+    assert [e["actor_info"] for e in consent["events"]] == [
+        {"kind": "citizen", "name": None, "role": None, "department": None}
+    ]
     found = client.get(f"/api/v1/audit/lookup?q={log['denied_leaf']}", headers=headers).json
     assert [e["index"] for e in found["events"]] == [log["denied"]]
     assert client.get("/api/v1/audit/lookup", headers=headers).status_code == 400
