@@ -120,3 +120,19 @@ def period_of(args: dict[str, Any], today: date) -> tuple[date, date]:
     if (last - first).days >= MAX_PERIOD_DAYS:
         raise ValidationError({field: [f"the period may span at most {MAX_PERIOD_DAYS} days"]})
     return first, last
+
+
+class ComparisonQuery(Schema):
+    """Two moments whose policy sets are compared (ISO 8601; a date alone is its midnight,
+    a time without an offset is UTC)."""
+
+    first = fields.AwareDateTime(
+        required=True,
+        default_timezone=UTC,
+        metadata={"description": "The earlier moment, e.g. 2025-06-01 or 2025-06-01T09:30"},
+    )
+    second = fields.AwareDateTime(
+        required=True,
+        default_timezone=UTC,
+        metadata={"description": "The later moment (any order is accepted)"},
+    )

@@ -27,13 +27,14 @@ from civicdata.audit.entries import (
     export_log,
     look_up,
 )
-from civicdata.audit.filters import EventListQuery, ExportQuery, event_filter
+from civicdata.audit.filters import ComparisonQuery, EventListQuery, ExportQuery, event_filter
 from civicdata.audit.kept import check_kept
 from civicdata.audit.queries import decisions_seen, verify_live_log
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.request_scope import current_platform, db_session
 from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
+from policies.compare import compare_at, summary
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
@@ -243,6 +244,28 @@ def policies() -> ResponseReturnValue:
         context["error"] = f"The recorded policy history was altered: {exc}"
         recorded = None
     return render_template("auditor/policies.html", when=when, recorded=recorded, **context)
+
+
+@bp.get("/policies/compare")
+@login_required("auditor")
+def compare_policies() -> ResponseReturnValue:
+    """The policies in force at two moments side by side: added, removed, changed fields."""
+    _log_access()
+    values = _given(("first", "second"))
+    context: dict[str, Any] = {"values": values, "errors": {}, "compared": None, "problem": None}
+    if not values:
+        return render_template("auditor/compare.html", **context)
+    try:
+        args = ComparisonQuery().load(values, unknown=RAISE)
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+        return render_template("auditor/compare.html", **context), 400
+    try:
+        context["compared"] = compare_at(db_session().connection(), args["first"], args["second"])
+    except HistoryError as exc:
+        context["problem"] = f"The recorded policy history was altered: {exc}"
+        return render_template("auditor/compare.html", **context), 409
+    return render_template("auditor/compare.html", summary=summary, **context)
 
 
 def _utc(moment: datetime) -> datetime:

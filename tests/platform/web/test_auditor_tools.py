@@ -169,3 +169,43 @@ def test_a_pasted_kept_checkpoint_is_proven_consistent_or_not(auditor, platform_
     refused = paste(other_key)
     assert refused.status_code == 400 and 'id="checkpoint-errors"' in refused.text
     assert paste("").status_code == 400
+
+
+def test_the_policies_of_two_moments_side_by_side(auditor, platform_) -> None:
+    import dataclasses
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from policies.budget import Cost
+    from policies.history import record_policy_set
+
+    current = platform_.policy_set
+    libraries = current.get("libraries-loans")
+    older = dataclasses.replace(
+        current,
+        policies=tuple(
+            dataclasses.replace(p, budget=Cost(Decimal(2)), approvers=("Data Protection Officer",))
+            if p.id == libraries.id
+            else p
+            for p in current.policies
+            if p.department != "health"
+        ),
+    )
+    with platform_.engine.begin() as conn:
+        record_policy_set(conn, older, datetime(2025, 1, 1, tzinfo=UTC))
+        record_policy_set(conn, current, datetime(2025, 6, 1, tzinfo=UTC))
+    assert auditor.get("/auditor/policies/compare").status_code == 200  # the form alone
+    page = auditor.get("/auditor/policies/compare?first=2025-02-01T00:00&second=2025-07-01T00:00")
+    assert page.status_code == 200
+    assert "1 added, 0 removed, 1 changed" in page.text
+    change = re.search(r'<table class="policy-change" id="change-libraries-loans">(.*?)</table>', page.text, re.S).group(1)  # fmt: skip
+    assert '<th scope="row">Budget</th>' in change
+    assert "ε 2 per rolling 30 days" in change and "ε 3 per rolling 30 days" in change
+    assert "added: Chief Librarian" in change
+    added = re.search(r'<div id="added">(.*?)</div>', page.text, re.S).group(1)
+    assert "health-clinic-visits" in added and "count, distinct citizens" in added
+    bad = auditor.get("/auditor/policies/compare?first=2025-02-01&second=soon")
+    assert bad.status_code == 400 and 'id="second-errors"' in bad.text
+    assert 'aria-invalid="true"' in bad.text
+    missing = auditor.get("/auditor/policies/compare?first=2025-02-01")
+    assert missing.status_code == 400 and 'id="second-errors"' in missing.text
