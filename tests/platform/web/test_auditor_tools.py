@@ -209,3 +209,62 @@ def test_the_policies_of_two_moments_side_by_side(auditor, platform_) -> None:
     assert 'aria-invalid="true"' in bad.text
     missing = auditor.get("/auditor/policies/compare?first=2025-02-01")
     assert missing.status_code == 400 and 'id="second-errors"' in missing.text
+
+
+def test_epsilon_per_day_per_grant_as_a_chart_and_a_table(auditor, client, platform_) -> None:
+    from datetime import UTC, datetime
+
+    from tests.support.spending import charge
+
+    with platform_.sessions() as session:
+        charge(session, platform_, "transport-trips", datetime(2026, 3, 2, 9, tzinfo=UTC), "0.5")
+        charge(session, platform_, "transport-trips", datetime(2026, 3, 2, 15, tzinfo=UTC), "0.25")
+        charge(session, platform_, "libraries-loans", datetime(2026, 3, 4, tzinfo=UTC), "1")
+        session.commit()
+    page = auditor.get("/auditor/budgets/daily?from=2026-03-01&to=2026-03-07")
+    assert page.status_code == 200
+    chart = re.search(r'<figure id="daily-chart">(.*?)</figure>', page.text, re.S).group(1)
+    assert chart.count('class="panel"') == 2 and "<title" in chart
+    assert "ε charged per day, per grant, 2026-03-01 to 2026-03-07" in chart
+    rows = re.findall(r"<tr><td>(2026-03-\d\d)</td><td>([a-z-]+)</td>.*?<td>([\d.]+)</td><td>0</td><td>(\d+)</td></tr>", page.text)  # fmt: skip
+    assert rows == [
+        ("2026-03-02", "transport-trips", "0.75", "2"),
+        ("2026-03-04", "libraries-loans", "1", "1"),
+    ]
+    assert 'id="verified"' in page.text
+    default = auditor.get("/auditor/budgets/daily")  # the last 30 days: nothing charged
+    assert default.status_code == 200 and 'id="no-spending"' in default.text
+    for query, field in (
+        ("from=2026-02-30", "from"),
+        ("from=2026-03-07&to=2026-03-01", "to"),
+        ("from=2026-03-01&to=soon", "to"),
+        ("from=3000-01-01", "from"),
+    ):
+        bad = auditor.get(f"/auditor/budgets/daily?{query}")
+        assert bad.status_code == 400, query
+        assert f'id="{field}-errors"' in bad.text and 'aria-invalid="true"' in bad.text, query
+
+    token = service_token(client, platform_, role="auditor", scopes=["audit:read"])
+    headers = {"Authorization": f"Bearer {token}"}
+    api = client.get("/api/v1/budgets/daily?from=2026-03-01&to=2026-03-07", headers=headers)
+    assert api.status_code == 200, api.text
+    assert api.json["from"] == "2026-03-01" and api.json["unverified"] == []
+    transport = next(g for g in api.json["grants"] if g["policy_id"] == "transport-trips")
+    assert transport["epsilon"] == "0.75"
+    assert transport["days"] == [
+        {"day": "2026-03-02", "epsilon": "0.75", "delta": "0", "charges": 2}
+    ]
+    for query, field in (
+        ("from=2026-02-30", "from"),
+        ("from=2026-03-07&to=2026-03-01", "to"),
+        ("to=yesterday", "to"),
+        ("from=2026-03-01&until=2026-03-02", "until"),
+    ):
+        bad = client.get(f"/api/v1/budgets/daily?{query}", headers=headers)
+        assert bad.status_code == 400 and bad.mimetype == "application/problem+json", query
+        assert field in bad.json["errors"]["query"] and f"query.{field}" in bad.json["detail"]
+    department = service_token(
+        client, platform_, role="department", scopes=["aggregates:request"], department="transport"
+    )
+    refused = client.get("/api/v1/budgets/daily", headers={"Authorization": f"Bearer {department}"})
+    assert refused.status_code == 403
