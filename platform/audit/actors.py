@@ -99,10 +99,10 @@ def actors_matching(session: Session, index: BlindIndex, text: str) -> tuple[str
         matches += [CLIENT_PREFIX + c for c, name in clients if _contains(name, needle)][
             :MAX_MATCHES
         ]
-        staff = session.execute(
+        named = session.execute(
             select(Account.id, Account.display_name).where(
                 Account.citizen_id.is_(None), Account.display_name.is_not(None)
             )
         )
-        matches += [a for a, name in staff if _contains(name, needle)][:MAX_MATCHES]
+        matches += [a for a, name in named if _contains(name, needle)][:MAX_MATCHES]
     return tuple(dict.fromkeys(matches))

@@ -223,7 +223,9 @@ def test_epsilon_per_day_per_grant_as_a_chart_and_a_table(auditor, client, platf
         session.commit()
     page = auditor.get("/auditor/budgets/daily?from=2026-03-01&to=2026-03-07")
     assert page.status_code == 200
-    chart = re.search(r'<figure class="daily" id="daily-chart">(.*?)</figure>', page.text, re.S).group(1)
+    chart = re.search(
+        r'<figure class="daily" id="daily-chart">(.*?)</figure>', page.text, re.S
+    ).group(1)
     assert chart.count('class="panel"') == 2 and "<title" in chart
     assert "ε charged per day, per grant, 2026-03-01 to 2026-03-07" in chart
     rows = re.findall(r"<tr><td>(2026-03-\d\d)</td><td>([a-z-]+)</td>.*?<td>([\d.]+)</td><td>0</td><td>(\d+)</td></tr>", page.text)  # fmt: skip
