@@ -135,6 +135,8 @@ def _value_axis(label: str, top: float, scale: float, y: float, room: int) -> li
         f'class="axis-label">{escape(label)}</text>'
     )
     return parts
+
+
 # The daily chart is drawn for phones first: a 360-unit-wide view box, so on a
 # 390 px screen (about 340 px of it inside the page's margins) one unit is about
 # one pixel and its 12-13 unit text stays legible; wider screens cap it at 40rem.
