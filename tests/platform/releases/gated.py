@@ -9,7 +9,7 @@
     engine.gate.set()                   # now it finishes (today's engine) or fails
 
 It takes the ``progress(done, total)`` callback that a job passes to engines
-that accept it.
+that accept it. ``hold_progress`` keeps it from reporting anything until set.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ STEPS = 4
 
 
 class GatedEngine:
-    def __init__(self, fail: Exception | None = None) -> None:
+    def __init__(self, fail: Exception | None = None, hold_progress: bool = False) -> None:
         self.started = threading.Event()
         self.gate = threading.Event()
+        self.report = threading.Event()
+        if not hold_progress:
+            self.report.set()
         self.fail = fail
         self.runs = 0
         self.lock = threading.Lock()
@@ -46,6 +49,8 @@ class GatedEngine:
     ) -> Release:
         with self.lock:
             self.runs += 1
+        if not self.report.wait(60):
+            raise TimeoutError("the test never let the engine report progress")
         progress(1, STEPS)
         progress(2, STEPS)
         self.started.set()
