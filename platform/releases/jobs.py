@@ -169,8 +169,7 @@ class _Job:
         self.id = job_id
         self.requester = requester
         self.executor = executor
-        self.done: int | None = None
-        self.total: int | None = None
+        self.latest: tuple[int, int] | None = None  # (done, total), set in one assignment
         self.reported: tuple[int, int] | None = None  # the progress last written
 
     def _mine(self, session: Session, state: str, **values: Any) -> None:
@@ -219,7 +218,7 @@ class _Job:
         )
 
     def progress(self, done: int, total: int) -> None:
-        self.done, self.total = int(done), int(total)  # written by the heartbeat
+        self.latest = (int(done), int(total))  # any thread; written by the heartbeat
 
     def publishing(self, session: Session, release_id: str) -> None:
         self._mine(session, "done", release_id=release_id, **self.progress_values())
@@ -228,9 +227,10 @@ class _Job:
         self._mine(session, "failed", error=json.dumps(_error(charged, cause)))
 
     def progress_values(self) -> dict[str, int]:
-        if self.done is None or self.total is None:
+        latest = self.latest
+        if latest is None:
             return {}
-        return {"progress_done": self.done, "progress_total": self.total}
+        return {"progress_done": latest[0], "progress_total": latest[1]}
 
 
 class JobRunner:
@@ -403,15 +403,14 @@ class JobRunner:
                 .values(heartbeat_at=now)
             )
             for job in jobs:
-                values = job.progress_values()
-                current = (values.get("progress_done"), values.get("progress_total"))
-                if values and current != job.reported:
+                latest = job.latest
+                if latest is not None and latest != job.reported:
                     session.execute(
                         update(ReleaseJob)
                         .where(ReleaseJob.id == job.id, ReleaseJob.state == "running")
-                        .values(**values)
+                        .values(progress_done=latest[0], progress_total=latest[1])
                     )
-                    job.reported = (values["progress_done"], values["progress_total"])
+                    job.reported = latest
             session.commit()
 
     def reap(self, now: datetime | None = None, job_id: str | None = None) -> list[str]:
@@ -480,6 +479,17 @@ class JobRunner:
         return True
 
     # -- reading -----------------------------------------------------------------
+
+    def in_flight(self) -> list[ReleaseJob]:
+        """Every queued or running job, oldest first (for ``civic releases jobs``)."""
+        with self.platform.sessions() as session:
+            return list(
+                session.scalars(
+                    select(ReleaseJob)
+                    .where(ReleaseJob.state.in_(ACTIVE_STATES))
+                    .order_by(ReleaseJob.created_at)
+                )
+            )
 
     def read(self, job_id: str) -> JobView | None:
         """The job, after failing it if its process is found dead; ``None`` if unknown."""

@@ -266,3 +266,36 @@ def test_a_job_is_claimed_once(city: TinyCity, platform_: Platform, runners) -> 
 
 def test_an_unknown_job_reads_none(runners) -> None:  # type: ignore[no-untyped-def]
     assert runners().read("job-000000000000000000000000") is None
+
+
+def test_civic_releases_jobs_lists_jobs_in_flight_and_reaps_the_dead(
+    city: TinyCity,
+    platform_: Platform,
+    config,
+    runners,  # type: ignore[no-untyped-def]
+) -> None:
+    from click.testing import CliRunner
+
+    from civicdata.cli import cli
+    from tests.support.cli import cli_env
+
+    city.populated(2)
+    engine = GatedEngine()
+    dead = runners(engine)
+    job_id = dead.submit(TRANSPORT, count_query("0.5")).job_id
+    assert job_id is not None and engine.started.wait(30)
+    env = {**cli_env(config), "CIVIC_JOB_HEARTBEAT_SECONDS": "0.1", "CIVIC_JOB_STALE_SECONDS": "1"}
+    listed = CliRunner().invoke(cli, ["releases", "jobs"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert job_id in listed.output and "running" in listed.output and dead.executor in listed.output
+
+    dead._closed.set()  # stops beating
+    time.sleep(1.5)
+    reaped = CliRunner().invoke(cli, ["releases", "jobs", "--reap"], env=env)
+    assert reaped.exit_code == 0, reaped.output
+    assert f"failed {job_id}" in reaped.output
+    assert "no release job is queued or running" in reaped.output
+    assert reservations(platform_) == [("spent", 500_000)]
+    engine.gate.set()
+    settled(dead)
+    assert stored(platform_) == 0
