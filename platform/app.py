@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import Babel
 
 from civicdata import errors
 from civicdata.api import init_api
@@ -30,9 +31,10 @@ from civicdata.web import (
     console_jobs,
     health,
     metrics,
+    my_activity,
     portal,
     privacy_loss,
-    transparency,
+    public_transparency,
 )
 
 
@@ -51,6 +53,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
+    Babel(app)  # gettext (_) in templates and views; the i18n work adds locale selection
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
@@ -70,7 +73,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(account_email.bp)
 
     app.register_blueprint(auditor.bp)
-    app.register_blueprint(transparency.bp)
+    app.register_blueprint(my_activity.bp)
+    app.register_blueprint(public_transparency.bp)  # /transparency, public
 
     app.register_blueprint(console.bp)
     app.register_blueprint(console_jobs.bp)

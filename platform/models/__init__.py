@@ -9,6 +9,7 @@ from civicdata.models.records import RecordBlock
 from civicdata.models.releases import (
     BudgetAccount,
     BudgetReservation,
+    PublicRelease,
     StoredRelease,
 )
 from civicdata.models.signing import SigningKeyRecord
@@ -27,6 +28,7 @@ __all__ = [
     "Ingestion",
     "KeyEncryptionKey",
     "MasterKeyState",
+    "PublicRelease",
     "RecordBlock",
     "ReleaseJob",
     "SigningKeyRecord",

@@ -11,7 +11,9 @@
 4. read only the records of citizens whose consent is active now (one query),
    run the engine with the reserved epsilon and the policy's bounds;
 5. store and sign the release (with the instant its consents were checked), mark the reservation
-   spent and audit the spend, all in one transaction, before returning.
+   spent and audit the spend, all in one transaction, before returning; when the
+   policy is ``public``, its signed public statement is stored (and audited) in
+   that same transaction (:mod:`civicdata.releases.publication`).
 
 A failure after the engine started leaves the reservation spent; a failure
 before it releases the reservation. Audit entries carry department, dataset,
@@ -51,7 +53,7 @@ from civicdata.db import utcnow
 from civicdata.models import StoredRelease
 from civicdata.records import scan_dataset
 from civicdata.records.buckets import query_buckets
-from civicdata.releases import ledger, signing
+from civicdata.releases import ledger, publication, signing
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
 from civicdata.releases.policy_request import bounds_for, candidates, decide, likely_policy
 from civicdata.releases.store import (
@@ -418,6 +420,8 @@ class ReleaseService:
         if hooks is not None:
             hooks.publishing(session, release_id)
         ledger.settle(session, reservation_id, "spent", created, cost=cost, release_id=release_id)
+        if policy.public:  # as the policy stood when the release was made
+            publication.publish(session, document, signer, created)
         record_event(
             session,
             actor=requester.actor,
@@ -430,6 +434,15 @@ class ReleaseService:
             mechanism=result.mechanism,
             **self._audit_details(parsed, requester),
         )
+        if policy.public:
+            record_event(
+                session,
+                actor=requester.actor,
+                action="release.publish",
+                resource=release_id,
+                policy_id=policy.id,
+                **self._audit_details(parsed, requester),
+            )
         session.commit()
         return Published(release_id, document, signature, key_id, requester.department), cost
 

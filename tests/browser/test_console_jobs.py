@@ -33,12 +33,13 @@ def _request_a_release(page: Any, url: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{url}/console/?dataset=trips")
-    page.get_by_label("Count of records").check()
+    page.get_by_label("Count of records", exact=True).check()
     page.get_by_label("district").check()
     page.get_by_label("First month").select_option("2025-03")
     page.get_by_label("Last month").select_option("2025-03")
     page.get_by_label("Epsilon to spend").fill("0.5")
     page.get_by_role("button", name="Request").click()
+    page.get_by_role("button", name="Spend ε 0.5 of your 4 left").click()
 
 
 @pytest.mark.browser
@@ -58,7 +59,7 @@ def test_the_console_shows_a_jobs_progress_then_the_release(config, browser, jav
             new_staff(server.platform, "analyst", EMAIL, department="transport")
 
             _request_a_release(page, server.url)
-            expect(page).to_have_url(re.compile(r"/console/jobs/job-[0-9a-f]+$"))
+            expect(page).to_have_url(re.compile(r"/console/jobs/job-[0-9a-f]+(#plan)?$"))
             expect(page.get_by_role("heading", level=1)).to_have_text(
                 "Release of trips for transport-planning"
             )

@@ -45,7 +45,8 @@ def gunicorn(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environ = {**os.environ, **cli_env(config), "CIVIC_PUBLIC_URL": url, **(env or {})}
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "60"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:civicdata.gunicorn_conf"]
+    command += ["--workers", str(workers), "--timeout", "60"]
     command += ["--no-control-socket", "--bind", f"127.0.0.1:{port}"]
     command += [app]
     process = subprocess.Popen(command, env=environ, cwd=ROOT, start_new_session=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -53,14 +54,20 @@ def test_a_job_page_shows_progress_then_the_failure_and_only_to_its_department(c
     app, engine, platform = console
     TinyCity(platform).populated(2)
     client, token = _analyst(app, platform, "transport")
-    made = client.post("/console/query", data={**FORM, "csrf_token": token})
+    asked = client.post("/console/query", data={**FORM, "csrf_token": token})
+    confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', asked.text)
+    assert confirm is not None, asked.text
+    spend = {**FORM, "action": "spend", "confirm": confirm[1], "csrf_token": token}
+    made = client.post("/console/query", data=spend)
     assert made.status_code == 302 and "/console/jobs/job-" in made.headers["Location"]
     page_url = made.headers["Location"]
     assert engine.started.wait(30)
 
     page = client.get(page_url)
     assert page.status_code == 200
-    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page.text
+    assert (
+        f'<noscript><meta http-equiv="refresh" content="2; url={page_url}"></noscript>' in page.text
+    )
     assert "job-progress.js" in page.text and "Check again" in page.text
     status = client.get(page_url + ".json")
     assert status.status_code == 200 and status.json["page"] == page_url

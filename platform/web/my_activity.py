@@ -16,7 +16,7 @@ from civicdata.audit.queries import events_about, prove_events
 from civicdata.identity.portal import current_account, login_required
 from civicdata.request_scope import current_platform, db_session
 
-bp = Blueprint("transparency", __name__)
+bp = Blueprint("my_activity", __name__)
 PAGE = 20
 
 
@@ -33,10 +33,10 @@ def about_me() -> ResponseReturnValue:
         proven = prove_events(session, platform.signing, platform.audit_origin, page.events)
     except CheckpointError as exc:
         return render_template(
-            "transparency/activity.html", page=page, proven=[], problem=str(exc), me=account
+            "my_activity/activity.html", page=page, proven=[], problem=str(exc), me=account
         ), 409
     return render_template(
-        "transparency/activity.html", page=page, proven=proven, problem=None, me=account
+        "my_activity/activity.html", page=page, proven=proven, problem=None, me=account
     )
 
 

@@ -5,8 +5,8 @@ and heartbeat, progress, the release or the error), so that every API process
 can report a job and fail one whose process died. Existing releases have no
 job; nothing is migrated.
 
-Revision ID: 0007_release_jobs
-Revises: 0006_record_buckets
+Revision ID: 0008_release_jobs
+Revises: 0007_transp
 """
 
 from alembic import op
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import civicdata.db
 
 
-revision = '0007_release_jobs'
-down_revision = '0006_record_buckets'
+revision = "0008_release_jobs"
+down_revision = "0007_transp"
 branch_labels = None
 depends_on = None
 
