@@ -17,7 +17,8 @@ from civicdata.logs import configure_logging
 from civicdata.oauth import routes as oauth_routes
 from civicdata.oauth.server import init_oauth
 from civicdata.rate_limits import init_rate_limits
-from civicdata.request_scope import init_request_scope
+from civicdata.releases.jobs import JobRunner
+from civicdata.request_scope import JOBS_EXTENSION, init_request_scope
 from civicdata.security_headers import init_security_headers
 from civicdata.web import (
     account_email,
@@ -27,6 +28,7 @@ from civicdata.web import (
     citizen,
     civic_keys,
     console,
+    console_jobs,
     health,
     metrics,
     my_activity,
@@ -57,6 +59,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_edge(app)  # request id, a log line and metrics for every request
     init_request_scope(app, platform)  # one session per request, committed on success
     Babel(app)  # gettext and locale-aware dates in templates (the i18n branch adds the catalogues)
+    app.extensions[JOBS_EXTENSION] = JobRunner(platform)  # releases computed as jobs
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
@@ -75,6 +78,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(public_transparency.bp)  # /transparency, public
 
     app.register_blueprint(console.bp)
+    app.register_blueprint(console_jobs.bp)
     app.register_blueprint(budgets.bp)
     app.register_blueprint(privacy_loss.bp)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ class Config:
     # else this many local worker processes (0: in this process).
     release_workers: int = 0
     dask_scheduler: str | None = None
+    jobs: JobSettings = field(default_factory=lambda: JobSettings())  # releases as jobs
 
     @property
     def production(self) -> bool:
@@ -141,6 +142,7 @@ class Config:
                 low=0,
             ),
             dask_scheduler=_scheduler(reader.optional("CIVIC_DASK_SCHEDULER")),
+            jobs=JobSettings.read(reader),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
@@ -221,6 +223,40 @@ class RateLimits:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """Releases as jobs (:mod:`civicdata.releases.jobs`).
+
+    ``wait_seconds``: how long ``POST /api/v1/releases`` waits for the release
+    before answering 202 with the job instead (0: always a job);
+    ``threads``: releases computed at once by each API process;
+    ``heartbeat_seconds``: how often a process marks its jobs alive;
+    ``stale_seconds``: after how long without a heartbeat a job's process is
+    taken for dead and the job failed (charged). Clocks of the nodes must agree
+    to well within ``stale_seconds``.
+    """
+
+    wait_seconds: float = 10.0
+    threads: int = 2
+    heartbeat_seconds: float = 2.0
+    stale_seconds: float = 60.0
+
+    @classmethod
+    def read(cls, reader: _Reader) -> JobSettings:
+        settings = cls(
+            wait_seconds=reader.seconds("CIVIC_RELEASE_WAIT_SECONDS", default=10),
+            threads=reader.integer("CIVIC_RELEASE_THREADS", default=2, low=1),
+            heartbeat_seconds=reader.seconds("CIVIC_JOB_HEARTBEAT_SECONDS", default=2, low=0.05),
+            stale_seconds=reader.seconds("CIVIC_JOB_STALE_SECONDS", default=60, low=0.1),
+        )
+        if settings.stale_seconds < 3 * settings.heartbeat_seconds:
+            raise ConfigError(
+                "CIVIC_JOB_STALE_SECONDS must be at least three heartbeats "
+                f"(CIVIC_JOB_HEARTBEAT_SECONDS={settings.heartbeat_seconds:g})"
+            )
+        return settings
+
+
 _DEV_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
 
 
@@ -261,6 +297,17 @@ class _Reader:
             raise ConfigError(f"{name}={raw!r} is not an integer") from None
         if value < low:
             raise ConfigError(f"{name}={value} must be at least {low}")
+        return value
+
+    def seconds(self, name: str, default: float, low: float = 0.0) -> float:
+        """A duration in seconds, fractions allowed (``"0.5"``)."""
+        raw = self._raw(name, f"{default:g}")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+        if not low <= value < float("inf"):
+            raise ConfigError(f"{name}={raw} must be a number of seconds, at least {low:g}")
         return value
 
     def rate_limit(self, name: str, default: str) -> str:

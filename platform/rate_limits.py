@@ -9,7 +9,10 @@ Limits and storage come from :class:`civicdata.config.RateLimits`; with a
 ``redis://`` storage they hold across every worker and node of a city.
 
 A refused request gets 429 with ``Retry-After`` (seconds), rendered by
-:mod:`civicdata.errors` as problem+json on the API and OAuth endpoints. The
+:mod:`civicdata.errors` as problem+json on the API and OAuth endpoints.
+Flask-Limiter would put its window's reset in ``Retry-After`` on every answer;
+only refusals and 503s keep it, and an answer that names its own (a release
+job's 202: when to poll again) keeps its own. The
 per-account sign-in throttle (:mod:`civicdata.identity.throttle`) stays: this
 one stops one address trying many accounts, that one many addresses trying one.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from sqlalchemy import select
 
@@ -77,8 +80,27 @@ def bearer_client() -> str:
     return f"address:{client_address()}"
 
 
+def _note_retry_after(response: Response) -> Response:
+    """Runs before the limiter adds its headers: remember the view's own ``Retry-After``."""
+    g.view_retry_after = response.headers.get("Retry-After")
+    return response
+
+
+def _restore_retry_after(response: Response) -> Response:
+    """Runs after the limiter: its ``Retry-After`` only on refusals (429) and 503s."""
+    if response.status_code in (429, 503):
+        return response
+    own = g.get("view_retry_after")
+    if own is None:
+        response.headers.pop("Retry-After", None)
+    else:
+        response.headers["Retry-After"] = own
+    return response
+
+
 def build_limiter(app: Flask, limits: RateLimits) -> Limiter:
     """A limiter for ``app`` (one per app, so each app counts in its own storage)."""
+    app.after_request(_restore_retry_after)  # after_request runs last-registered first
     limiter = Limiter(
         key_func=client_address,
         app=app,
@@ -88,6 +110,7 @@ def build_limiter(app: Flask, limits: RateLimits) -> Limiter:
         headers_enabled=True,
         retry_after="delta-seconds",
     )
+    app.after_request(_note_retry_after)
     app.extensions[EXTENSION] = limiter
     return limiter
 

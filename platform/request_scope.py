@@ -14,20 +14,30 @@ transaction of its own (:func:`civicdata.audit.record_event_committed`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from civicdata.context import Platform
 
+if TYPE_CHECKING:
+    from civicdata.releases.jobs import JobRunner
+
 EXTENSION = "civic"
+JOBS_EXTENSION = "civic_jobs"
 
 
 def current_platform() -> Platform:
     """The platform services of the running app."""
     platform: Platform = current_app.extensions[EXTENSION]
     return platform
+
+
+def current_jobs() -> JobRunner:
+    """The running app's release jobs (:mod:`civicdata.releases.jobs`)."""
+    jobs: JobRunner = current_app.extensions[JOBS_EXTENSION]
+    return jobs
 
 
 def db_session() -> Session:

@@ -84,6 +84,48 @@ class ReleaseOut(Schema):
     explanation = fields.String()
 
 
+class JobProgressOut(Schema):
+    done = fields.Integer(metadata={"description": "units of work finished"})
+    total = fields.Integer(metadata={"description": "units of work in all"})
+
+
+class JobErrorOut(Schema):
+    status = fields.Integer(
+        metadata={"description": "the status a synchronous answer would have had"}
+    )
+    title = fields.String()
+    detail = fields.String()
+    charged = fields.Boolean(metadata={"description": "whether the reserved budget was spent"})
+
+
+class ReleaseJobOut(Schema):
+    """A release computed as a job. When ``state`` is ``done`` it also carries the
+    release exactly as a 201 answer would (``release``, ``signature``, ``charged``,
+    ``explanation``, ``served_from_store``); when ``failed``, the ``error``."""
+
+    id = fields.String(metadata={"example": "job-5f0c…"})
+    state = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    progress = fields.Nested(
+        JobProgressOut,
+        allow_none=True,
+        metadata={"description": "as the engine reports it; null while unknown"},
+    )
+    created_at = fields.String()
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    dataset = fields.String()
+    purpose = fields.String()
+    query_hash = fields.String()
+    epsilon = fields.String(metadata={"description": "the epsilon reserved for this release"})
+    release_id = fields.String(allow_none=True)
+    error = fields.Nested(JobErrorOut, allow_none=True)
+    release = fields.Nested(ReleaseDocumentOut)
+    signature = fields.Nested(SignatureOut)
+    served_from_store = fields.Boolean()
+    charged = fields.Nested(CostOut)
+    explanation = fields.String()
+
+
 class ReleaseSummaryOut(Schema):
     id = fields.String()
     created_at = fields.String()

@@ -4,6 +4,11 @@ Departments (``aggregates:request``) plan and request releases and read their
 own; auditors (``audit:read``) may read any release. A policy denial is a 403
 problem+json with the policy's explanation; an invalid query a 422 naming each
 field. No answer, error or not, carries an exact count.
+
+A release that takes longer than ``CIVIC_RELEASE_WAIT_SECONDS`` is answered
+202 with the job (:mod:`civicdata.releases.jobs`) and its ``Location``,
+``/api/v1/releases/jobs/<id>``, readable by the requesting department and by
+auditors until it reads ``done`` (with the release) or ``failed``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from flask_smorest import Blueprint
 from civicdata import telemetry
 from civicdata.api.release_schemas import (
     PlanOut,
+    ReleaseJobOut,
     ReleaseOut,
     ReleaseRequestSchema,
     ReleaseSummaryOut,
@@ -27,12 +33,13 @@ from civicdata.models import StoredRelease
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.releases import signing
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseError, ReleaseNotComputed
+from civicdata.releases.jobs import JobView
 from civicdata.releases.planning import plan_release
 from civicdata.releases.service import Outcome, ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
-from civicdata.request_scope import current_platform, db_session
+from civicdata.request_scope import current_jobs, current_platform, db_session
 from civicdata.vault import KeyUnavailableError
-from policies.budget import DELTA_UNIT, EPSILON_UNIT, from_units, text
+from policies.budget import DELTA_UNIT, EPSILON_UNIT, Cost, from_units, text
 
 blp = Blueprint(
     "releases",
@@ -43,6 +50,14 @@ blp = Blueprint(
 QUERY_BODY = {
     "required": True,
     "content": {"application/json": {"schema": ReleaseRequestSchema}},
+}
+POLL_SECONDS = 1  # Retry-After on a job that has not finished
+JOB_HEADERS = {
+    "Location": {
+        "description": "the job: GET it until its state is done or failed",
+        "schema": {"type": "string", "example": "/api/v1/releases/jobs/job-5f0c"},
+    },
+    "Retry-After": {"description": "seconds to wait before polling", "schema": {"type": "integer"}},
 }
 
 
@@ -93,16 +108,32 @@ def signed(published: Published) -> dict[str, Any]:
 
 
 def _outcome_body(outcome: Outcome) -> dict[str, Any]:
+    return _release_body(
+        outcome.release, outcome.charged, outcome.decision.explanation, outcome.served_from_store
+    )
+
+
+def _release_body(
+    published: Published, charged: Cost, explanation: str, from_store: bool
+) -> dict[str, Any]:
     return {
-        **signed(outcome.release),
-        "served_from_store": outcome.served_from_store,
-        "charged": outcome.charged.as_dict(),
+        **signed(published),
+        "served_from_store": from_store,
+        "charged": charged.as_dict(),
         "explanation": (
             "served from store: the same query was released in this budget period, at no cost"
-            if outcome.served_from_store
-            else outcome.decision.explanation
+            if from_store
+            else explanation
         ),
     }
+
+
+def job_body(job: JobView) -> dict[str, Any]:
+    """The job resource: its state and progress, and the release as 201 gives it once done."""
+    body = job.as_dict()
+    if job.release is not None and job.charged is not None:
+        body.update(_release_body(job.release, job.charged, job.explanation, False))
+    return body
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -129,26 +160,61 @@ def plan() -> Response:
 @blp.route("", methods=["POST"])
 @blp.doc(requestBody=QUERY_BODY)
 @blp.alt_response(201, schema=ReleaseOut, description="the signed release")
+@blp.alt_response(200, schema=ReleaseOut, description="the same release, served from store")
+@blp.alt_response(
+    202,
+    schema=ReleaseJobOut,
+    description="the budget is reserved and the release is being computed: poll the job "
+    "at Location (after CIVIC_RELEASE_WAIT_SECONDS without a result)",
+    headers=JOB_HEADERS,
+)
 @blp.alt_response(403, description="denied by policy (problem+json with the explanation)")
 @blp.alt_response(422, description="invalid query (problem+json naming each field)")
+@blp.alt_response(500, description="the release failed (problem+json; charged says if spent)")
+@blp.alt_response(503, description="a master key is unavailable; Retry-After")
 @require_oauth("aggregates:request")
 def create() -> Response:
     """Request a release. The same query under the same policy set in the same budget period
-    is served from store at no cost unless ``fresh`` is true."""
+    is served from store at no cost unless ``fresh`` is true. The budget is reserved at once;
+    a release not computed within the configured wait is answered 202 with its job."""
     try:
-        outcome = ReleaseService(current_platform()).request(
-            _requester(), request.get_json(silent=True)
-        )
+        submitted = current_jobs().submit(_requester(), request.get_json(silent=True))
     except ReleaseError as exc:
         return error_response(exc)
-    telemetry.release_served(
-        outcome.decision.request.dataset,
-        outcome.release.id,
-        outcome.charged.epsilon,
-        outcome.served_from_store,
-    )
+    outcome = submitted.outcome
+    if outcome is None:
+        assert submitted.job_id is not None
+        job = current_jobs().read(submitted.job_id)
+        assert job is not None
+        response = _json(job_body(job), 202)
+        response.headers["Location"] = f"{request.path}/jobs/{job.id}"
+        response.headers["Retry-After"] = str(POLL_SECONDS)
+        return response
     response = _json(_outcome_body(outcome), 200 if outcome.served_from_store else 201)
     response.headers["Location"] = f"{request.path}/{outcome.release.id}"
+    return response
+
+
+@blp.route("/jobs/<job_id>", methods=["GET"])
+@blp.alt_response(
+    200,
+    schema=ReleaseJobOut,
+    description="queued, running (Retry-After), done with the release, or failed with the error",
+)
+@blp.alt_response(404, description="no job with this id is visible to you")
+@require_oauth(roles=("department", "auditor"))
+def read_job(job_id: str) -> Response:
+    """A release job: its state and progress; the signed release once ``done``, the error
+    (and whether the budget was charged) once ``failed``. Readable by the department that
+    requested it and by auditors (``audit:read``)."""
+    grant = current_grant()
+    grant.require_scope("audit:read" if grant.role == "auditor" else "aggregates:request")
+    job = current_jobs().read(job_id)
+    if job is None or (grant.role == "department" and job.department != grant.department):
+        abort(404, description="No release job with this id is visible to you.")
+    response = _json(job_body(job))
+    if not job.finished:
+        response.headers["Retry-After"] = str(POLL_SECONDS)
     return response
 
 

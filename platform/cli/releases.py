@@ -6,6 +6,10 @@ release as the transparency mirror returns it
 (``GET /api/v1/transparency/releases/<id>``), whose signature ``covers`` the
 public-release context. The key is taken from the published key history and
 refused unless it is a releases key.
+
+``civic releases jobs [--reap]`` lists the release jobs in flight and, with
+``--reap``, fails (charged) those whose process stopped beating, as any API
+process would on its own (see :mod:`civicdata.releases.jobs`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import click
 from cryptography.exceptions import InvalidSignature
 
 from civicdata.cli.base import CivicContext, pass_civic, published_history
+from civicdata.db import utcnow
 from civicdata.releases import publication, signing
+from civicdata.releases.jobs import JobRunner
 from civicdata.signing.material import SigningKeyError
 
 
@@ -58,6 +64,30 @@ def verify(ctx: click.Context, civic: CivicContext, file: Path, keys_file: Path 
         _failed(ctx, "signature does not match: the release was altered or signed by another key")
     kind = "public release" if public else "release"
     click.echo(f"OK: {kind} {document.get('id')} signed by {kid}")
+
+
+@releases.command("jobs")
+@click.option("--reap", is_flag=True, help="Fail (charged) the jobs whose process stopped.")
+@pass_civic
+def jobs(civic: CivicContext, reap: bool) -> None:
+    """List the release jobs queued or running: state, executor, heartbeat age, progress."""
+    runner = JobRunner(civic.platform)
+    if reap:
+        for job_id in runner.reap():
+            click.echo(f"failed {job_id}: no heartbeat from its process (charged)")
+    now = utcnow()
+    listed = runner.in_flight()
+    for job in listed:
+        progress = (
+            "-" if job.progress_total is None else f"{job.progress_done}/{job.progress_total}"
+        )
+        age = (now - job.heartbeat_at).total_seconds()
+        click.echo(
+            f"{job.id}  {job.state:<7}  {job.department:<12}  {job.executor}  "
+            f"heartbeat {age:.0f}s ago  progress {progress}"
+        )
+    if not listed:
+        click.echo("no release job is queued or running")
 
 
 def _parts(ctx: click.Context, body: Any) -> tuple[dict[str, Any], str, str]:

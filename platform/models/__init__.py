@@ -3,6 +3,7 @@
 from civicdata.models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditHead
 from civicdata.models.citizens import Citizen, CitizenKey, CitizenLookup
 from civicdata.models.ingestion import Ingestion, SourceRecord
+from civicdata.models.jobs import ReleaseJob
 from civicdata.models.keys import KeyEncryptionKey, MasterKeyState
 from civicdata.models.records import RecordBlock
 from civicdata.models.releases import (
@@ -29,6 +30,7 @@ __all__ = [
     "MasterKeyState",
     "PublicRelease",
     "RecordBlock",
+    "ReleaseJob",
     "SigningKeyRecord",
     "SourceRecord",
     "StoredRelease",

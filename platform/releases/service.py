@@ -22,17 +22,25 @@
 A failure after the engine started leaves the reservation spent; a failure
 before it releases the reservation. Audit entries carry department, dataset,
 purpose, policy, policy-set hash and epsilon, never a count.
+
+:meth:`~ReleaseService.admit` (steps 1-3) and :meth:`~ReleaseService.compute`
+(steps 4-5) are the two halves of :meth:`~ReleaseService.request`, for
+:mod:`civicdata.releases.jobs`, which runs the second half in the background.
+Its :class:`JobHooks` see each phase's transaction: the job is created in the
+reservation's, marked done in the publishing one and failed in the settling
+one, and may refuse (raise) to keep a job from ending twice.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
@@ -97,6 +105,36 @@ class Outcome:
     decision: Decision
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A request parsed, allowed and reserved: what :meth:`ReleaseService.compute` needs."""
+
+    requester: Requester
+    parsed: Parsed
+    policy: Policy
+    reservation_id: str
+    decision: Decision
+
+
+class JobHooks(Protocol):
+    """What a release job (:mod:`civicdata.releases.jobs`) is told, inside each phase.
+
+    ``reserved``, ``publishing`` and ``failing`` run in that phase's transaction,
+    before it commits, and may raise to abort it; ``progress`` is handed to an
+    engine that accepts a ``progress(done, total)`` callback.
+    """
+
+    def reserved(
+        self, session: Session, reservation_id: str, decision: Decision, details: dict[str, Any]
+    ) -> None: ...
+
+    def progress(self, done: int, total: int) -> None: ...
+
+    def publishing(self, session: Session, release_id: str) -> None: ...
+
+    def failing(self, session: Session, charged: bool, cause: BaseException) -> None: ...
+
+
 class ReleaseService:
     """Releases of one platform; ``engine`` is the DP engine (a seam for failure tests)."""
 
@@ -147,17 +185,46 @@ class ReleaseService:
 
         ``progress(done, total)`` is called as the engine's shard tasks finish.
         """
+        admitted = self.admit(requester, payload)
+        if isinstance(admitted, Outcome):
+            return admitted
+        return self.compute(admitted, progress=progress)
+
+    def admit(
+        self, requester: Requester, payload: Any, hooks: JobHooks | None = None
+    ) -> Outcome | Admitted:
+        """Parse, then serve from store or reserve (steps 1-3); raises as :meth:`request`."""
         parsed = self.parse(requester.department, payload)
         if not parsed.fresh:
             stored = self._serve_stored(requester, parsed)
             if stored is not None:
                 return stored
-        reservation, decision = self._reserve(requester, parsed)
+        reservation, decision = self._reserve(requester, parsed, hooks)
         assert decision.policy is not None  # allowed
+        return Admitted(requester, parsed, decision.policy, reservation, decision)
+
+    def compute(
+        self,
+        admitted: Admitted,
+        hooks: JobHooks | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> Outcome:
+        """Read, run, publish and settle an admitted request (steps 4-5).
+
+        Shard progress goes to ``progress``, else to the job's ``hooks``.
+        """
+        if progress is None and hooks is not None:
+            progress = hooks.progress
         published, charged = self._release(
-            requester, parsed, decision.policy, reservation, progress
+            admitted.requester,
+            admitted.parsed,
+            admitted.policy,
+            admitted.reservation_id,
+            hooks,
+            progress,
         )
-        return Outcome(published, False, charged, decision)
+        return Outcome(published, False, charged, admitted.decision)
 
     def _audit_details(self, parsed: Parsed, requester: Requester) -> dict[str, Any]:
         return {
@@ -210,7 +277,9 @@ class ReleaseService:
                 return Outcome(Published.of(row), True, Cost(ZERO), decision)
         return None
 
-    def _reserve(self, requester: Requester, parsed: Parsed) -> tuple[str, Decision]:
+    def _reserve(
+        self, requester: Requester, parsed: Parsed, hooks: JobHooks | None = None
+    ) -> tuple[str, Decision]:
         """Decide on locked balances; reserve and commit, or audit the denial and raise."""
         policy_set = self.platform.policy_set
         query = parsed.query
@@ -275,6 +344,8 @@ class ReleaseService:
                 policy_id=decision.policy.id,
                 **details,
             )
+            if hooks is not None:
+                hooks.reserved(session, reservation.id, decision, details)
             session.commit()
             return reservation.id, decision
 
@@ -284,7 +355,8 @@ class ReleaseService:
         parsed: Parsed,
         policy: Policy,
         reservation_id: str,
-        progress: Progress | None,
+        hooks: JobHooks | None = None,
+        progress: Progress | None = None,
     ) -> tuple[Published, Cost]:
         """Read, run, store, sign and settle; on failure charge or give back the budget."""
         catalog, platform = self.platform.catalog, self.platform
@@ -310,14 +382,16 @@ class ReleaseService:
                     catalog,
                     parsed.epsilon,
                     bounds=bounds_for(policy, dataset),
-                    progress=progress,
+                    **_progress_option(self.engine, progress),
                 )
                 return self._publish(
-                    session, requester, parsed, policy, reservation_id, result, consent_at
+                    session, requester, parsed, policy, reservation_id, result, consent_at, hooks
                 )
         except Exception as exc:
             log.exception("release %s failed (charged: %s)", reservation_id, engine_started)
-            self._settle_failure(requester, parsed, policy, reservation_id, engine_started)
+            self._settle_failure(
+                requester, parsed, policy, reservation_id, engine_started, hooks, exc
+            )
             raise ReleaseNotComputed(charged=engine_started) from exc
 
     def _publish(
@@ -329,6 +403,7 @@ class ReleaseService:
         reservation_id: str,
         result: Release,
         consent_at: datetime,
+        hooks: JobHooks | None = None,
     ) -> tuple[Published, Cost]:
         created = utcnow()
         release_id = new_release_id()
@@ -371,6 +446,8 @@ class ReleaseService:
             )
         )
         session.flush()  # the first write: takes SQLite's write lock, the row for the FK
+        if hooks is not None:
+            hooks.publishing(session, release_id)
         ledger.settle(session, reservation_id, "spent", created, cost=cost, release_id=release_id)
         if policy.public:  # as the policy stood when the release was made
             publication.publish(session, document, signer, created)
@@ -405,8 +482,12 @@ class ReleaseService:
         policy: Policy,
         reservation_id: str,
         charged: bool,
+        hooks: JobHooks | None = None,
+        cause: BaseException | None = None,
     ) -> None:
         with self.platform.sessions() as session:
+            if hooks is not None:
+                hooks.failing(session, charged, cause or RuntimeError("release failed"))
             ledger.settle(session, reservation_id, "spent" if charged else "released", utcnow())
             record_event(
                 session,
@@ -420,6 +501,20 @@ class ReleaseService:
                 **self._audit_details(parsed, requester),
             )
             session.commit()
+
+
+def _progress_option(engine: Engine, progress: Progress | None) -> dict[str, Any]:
+    """``progress=`` for an engine that takes a ``progress(done, total)`` callback."""
+    if progress is None:
+        return {}
+    try:
+        parameters = inspect.signature(engine).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return {}
+    # Named explicitly: an engine that forwards **kwargs may not pass it on to one that does.
+    if any(p.name == "progress" and p.kind is not p.VAR_POSITIONAL for p in parameters):
+        return {"progress": progress}
+    return {}
 
 
 def _messages(exc: ValidationError) -> dict[str, object]:

@@ -4,7 +4,9 @@ Analysts (``login_required("analyst")``) act for their account's department
 through the same release service as the API. "Plan" shows the expected 95 %
 half-width of each measure and the policy's decision without touching data;
 "Request" spends the budget and shows the release as a table and a chart with
-error bars, with a CSV download. Works without JavaScript.
+error bars, with a CSV download; a release still computing after the
+configured wait shows its job's progress first (:mod:`civicdata.web.console_jobs`).
+Works without JavaScript.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
 from civicdata.releases.policy_request import candidates
 from civicdata.releases.service import ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
-from civicdata.request_scope import current_platform, db_session
+from civicdata.request_scope import current_jobs, current_platform, db_session
 from civicdata.vault import KeyUnavailableError
 from civicdata.web.console_charts import charts
 from civicdata.web.console_form import ACCURACIES, QueryForm, choices
@@ -128,14 +130,12 @@ def query() -> ResponseReturnValue:
 
 
 def _spend(service: ReleaseService, form: QueryForm) -> ResponseReturnValue:
-    """Release the confirmed query and show it (its errors go to :func:`query`)."""
-    outcome = service.request(_requester(), form.payload())
-    telemetry.release_served(
-        outcome.decision.request.dataset,
-        outcome.release.id,
-        outcome.charged.epsilon,
-        outcome.served_from_store,
-    )
+    """Release the confirmed query and show it (its errors go to :func:`query`); one still
+    computing after the configured wait shows its job's progress (console_jobs) first."""
+    submitted = current_jobs().submit(_requester(), form.payload())
+    outcome = submitted.outcome
+    if outcome is None:
+        return redirect(url_for("console_jobs.job", job_id=submitted.job_id))
     return redirect(
         url_for(
             "console.release",

@@ -5,7 +5,9 @@
     with gunicorn(config, workers=4, env={"CIVIC_RATELIMIT_STORAGE": "redis://..."}) as url:
         requests.get(f"{url}/healthz")
 
-The server is killed (the whole group) when the ``with`` block ends.
+The server is killed (the whole group) when the ``with`` block ends. ``app``
+names another app factory (``module:call()``), importable from the repository
+root, for tests that change what a worker does (e.g. a release engine that hangs).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -31,16 +34,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+ROOT = Path(__file__).resolve().parents[2]
+APP = "civicdata.app:create_app()"
+
+
 @contextmanager
-def gunicorn(config: Config, workers: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def gunicorn(
+    config: Config, workers: int, env: Mapping[str, str] | None = None, app: str = APP
+) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environ = {**os.environ, **cli_env(config), "CIVIC_PUBLIC_URL": url, **(env or {})}
     command = [sys.executable, "-m", "gunicorn", "-c", "python:civicdata.gunicorn_conf"]
     command += ["--workers", str(workers), "--timeout", "60"]
     command += ["--no-control-socket", "--bind", f"127.0.0.1:{port}"]
-    command += ["civicdata.app:create_app()"]
-    process = subprocess.Popen(command, env=environ, start_new_session=True)
+    command += [app]
+    process = subprocess.Popen(command, env=environ, cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180  # four workers booting on a busy machine
         while True:
