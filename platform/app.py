@@ -58,7 +58,6 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
     init_request_scope(app, platform)  # one session per request, committed on success
-    Babel(app)  # gettext and locale-aware dates in templates (the i18n branch adds the catalogues)
     app.extensions[JOBS_EXTENSION] = JobRunner(platform)  # releases computed as jobs
 
     init_api(app)
