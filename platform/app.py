@@ -9,8 +9,9 @@ from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.edge import init_edge
+from civicdata.i18n import init_i18n
 from civicdata.identity.demo import refuse_demo_accounts_in_production
-from civicdata.identity.portal import init_identity
+from civicdata.identity.portal import init_identity, remembered_locale
 from civicdata.input_guard import init_input_guard
 from civicdata.logs import configure_logging
 from civicdata.oauth import routes as oauth_routes
@@ -27,6 +28,8 @@ from civicdata.web import (
     civic_keys,
     console,
     health,
+    homes,
+    language,
     metrics,
     portal,
     privacy_loss,
@@ -53,6 +56,7 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
     init_request_scope(app, platform)  # one session per request, committed on success
+    init_i18n(app, remembered=remembered_locale)  # the page's language (Flask-Babel)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
@@ -65,6 +69,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(oauth_routes.bp)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
     app.register_blueprint(account_email.bp)
+    app.register_blueprint(language.bp)
+    app.context_processor(homes.template_context)
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(transparency.bp)

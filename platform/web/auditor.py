@@ -37,6 +37,7 @@ from civicdata.audit.queries import (
     signed_view,
     verify_live_log,
 )
+from civicdata.i18n import gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.models import AuditEvent
@@ -153,7 +154,7 @@ def event(index: int) -> ResponseReturnValue:
     session = db_session()
     entry = session.get(AuditEvent, index)
     if entry is None:
-        abort(404, description=f"There is no audit entry {index}.")
+        abort(404, description=gettext("There is no audit entry %(index)s.", index=index))
     platform = current_platform()
     signed = signed_view(entry)
     shown = {
@@ -196,7 +197,7 @@ def consistency() -> ResponseReturnValue:
     _log_access()
     note = request.form.get("checkpoint", "") if request.method == "POST" else ""
     if not note.strip():
-        error = "Paste the whole signed checkpoint." if request.method == "POST" else None
+        error = gettext("Paste the whole signed checkpoint.") if request.method == "POST" else None
         return render_template("auditor/consistency.html", note=note, check=None, error=error), (
             400 if error else 200
         )
@@ -204,7 +205,7 @@ def consistency() -> ResponseReturnValue:
     try:
         check = check_kept(db_session(), platform.signing, platform.audit_origin, note)
     except CheckpointError as exc:
-        error = f"This is not a checkpoint of this log signed by its key: {exc}"
+        error = gettext("This is not a checkpoint of this log signed by its key: %(why)s", why=exc)
         return render_template("auditor/consistency.html", note=note, check=None, error=error), 400
     return render_template("auditor/consistency.html", note=note, check=check, error=None)
 
@@ -218,7 +219,7 @@ def log_export() -> ResponseReturnValue:
     try:
         signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
     except CheckpointError as exc:
-        abort(409, description=f"No checkpoint can be signed: {exc}")
+        abort(409, description=gettext("No checkpoint can be signed: %(why)s", why=exc))
 
     def lines() -> Iterator[str]:
         with platform.sessions() as session:
@@ -256,14 +257,14 @@ def policies() -> ResponseReturnValue:
         try:
             when = _utc(datetime.fromisoformat(raw))
         except ValueError:
-            context["error"] = "Give a date and time, e.g. 2026-03-01T09:30 (UTC)."
+            context["error"] = gettext("Give a date and time, e.g. 2026-03-01T09:30 (UTC).")
             return render_template(
                 "auditor/policies.html", when=None, recorded=None, **context
             ), 400
     try:
         recorded = policy_set_at(db_session().connection(), when)
     except HistoryError as exc:
-        context["error"] = f"The recorded policy history was altered: {exc}"
+        context["error"] = gettext("The recorded policy history was altered: %(why)s", why=exc)
         recorded = None
     return render_template("auditor/policies.html", when=when, recorded=recorded, **context)
 

@@ -10,11 +10,11 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from civicdata.db import utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.portal import login_required
 from civicdata.releases.budgets import city_budgets, grant_budgets, spending_by_month
 from civicdata.request_scope import current_platform, db_session
 from civicdata.web.charts import Bar, bar_chart
-from policies.budget import text
 
 bp = Blueprint("auditor_budgets", __name__)
 
@@ -27,14 +27,14 @@ def page() -> ResponseReturnValue:
     grants = grant_budgets(session, platform.policy_set, None, now)
     caps = city_budgets(session, platform.policy_set, now)
     grant_chart = bar_chart(
-        "ε spent per grant in its current period (mark: the grant's budget)",
+        gettext("ε spent per grant in its current period (mark: the grant's budget)"),
         [
             Bar(g.policy.id, float(g.balance.spent.epsilon), None, float(g.policy.budget.epsilon))
             for g in grants
         ],
     )
     cap_chart = bar_chart(
-        "ε spent per dataset in the cap's current period (mark: the city-wide cap)",
+        gettext("ε spent per dataset in the cap's current period (mark: the city-wide cap)"),
         [
             Bar(c.dataset, float(c.balance.spent.epsilon), None, float(c.balance.total.epsilon))
             for c in caps
@@ -47,5 +47,4 @@ def page() -> ResponseReturnValue:
         months=spending_by_month(session),
         grant_chart=grant_chart,
         cap_chart=cap_chart,
-        amount=text,
     )

@@ -35,30 +35,25 @@ from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
 from civicdata.errors import status_for
+from civicdata.i18n import current_locale, gettext, locale_names, ngettext
 from civicdata.identity.models import Account
-from civicdata.identity.portal import current_account, identity_services, login_required, safe_next
+from civicdata.identity.portal import current_account, identity_services, login_required
 from civicdata.request_scope import current_platform, db_session, discard_changes
-from consent.purposes import LANGUAGES
+from civicdata.web import language as language_switch
 from consent.records import find_event, history
 
 bp = Blueprint("citizen", __name__, url_prefix="/my")
 public = Blueprint("purposes", __name__)
 
-LANGUAGE_KEY = "language"
-LANGUAGE_NAMES = {"en": "English", "ca": "Català"}
-
 
 def current_language() -> str:
-    """The language chosen with the switch, else the browser's preference, else English."""
-    chosen = session.get(LANGUAGE_KEY)
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    """The page's language (:mod:`civicdata.i18n`), which is also the notices' language."""
+    return current_locale()
 
 
 def _render(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
     return render_template(
-        template, lang=current_language(), languages=LANGUAGE_NAMES, **context
+        template, lang=current_language(), languages=locale_names(), **context
     ), status
 
 
@@ -86,14 +81,8 @@ def purposes() -> ResponseReturnValue:
     return _render("citizen/purposes.html", purposes=shown)
 
 
-@public.post("/language")
-def language() -> ResponseReturnValue:
-    """The language switch: remembered for this browser session."""
-    chosen = request.form.get("language", "")
-    if chosen not in LANGUAGES:
-        abort(400, description=f"language: must be one of {', '.join(LANGUAGES)}")
-    session[LANGUAGE_KEY] = chosen
-    return redirect(safe_next(request.form.get("next"), url_for("citizen.dashboard")))
+# The header's switch (civicdata.web.language), also under the name citizen/_language.html uses.
+public.add_url_rule("/language", "language", language_switch.switch, methods=["POST"])
 
 
 @bp.get("/")
@@ -112,7 +101,7 @@ def change(purpose_id: str) -> ResponseReturnValue:
     _, citizen_id = _citizen()
     action = request.form.get("action")
     if action not in ("give", "withdraw"):
-        abort(400, description="action: must be give or withdraw")
+        abort(400, description=gettext("action: must be give or withdraw"))
     platform, db = current_platform(), db_session()
     change_consent = give_consent if action == "give" else withdraw_consent
     try:
@@ -129,8 +118,15 @@ def change(purpose_id: str) -> ResponseReturnValue:
         _refused(citizen_id, f"consent.{action}", exc.field)
         abort(status_for(exc), description=exc.message)
     title = platform.purposes[purpose_id].notice[current_language()].title
-    verb = "You gave your consent to" if event.state == "given" else "You withdrew your consent to"
-    flash(f"{verb} “{title}”. Your receipt is in My receipts.", "info")
+    if event.state == "given":
+        message = gettext(
+            "You gave your consent to “%(title)s”. Your receipt is in My receipts.", title=title
+        )
+    else:
+        message = gettext(
+            "You withdrew your consent to “%(title)s”. Your receipt is in My receipts.", title=title
+        )
+    flash(message, "info")
     return redirect(url_for("citizen.dashboard"))
 
 
@@ -159,7 +155,7 @@ def receipt(record_id: str) -> ResponseReturnValue:
     _, citizen_id = _citizen()
     event = find_event(db_session(), citizen_id, record_id)
     if event is None:
-        abort(404, description="record_id: no receipt of yours has this id")
+        abort(404, description=gettext("record_id: no receipt of yours has this id"))
     return _download(event.document(), f"consent-receipt-{record_id}.json")
 
 
@@ -179,12 +175,13 @@ def revoke(client_id: str) -> ResponseReturnValue:
     platform, db = current_platform(), db_session()
     revoked, purposes = revoke_app(platform, db, citizen_id, client_id, language=current_language())
     if not revoked:
-        abort(404, description="client_id: you have not authorised this app")
-    flash(
-        f"The app can no longer act for you; {len(purposes)} consent(s) it collected "
-        "were withdrawn.",
-        "info",
+        abort(404, description=gettext("client_id: you have not authorised this app"))
+    message = ngettext(
+        "The app can no longer act for you; %(num)d consent it collected was withdrawn.",
+        "The app can no longer act for you; %(num)d consents it collected were withdrawn.",
+        len(purposes),
     )
+    flash(message, "info")
     return redirect(url_for("citizen.apps"))
 
 
@@ -216,7 +213,7 @@ def erase() -> ResponseReturnValue:
     password = request.form.get("password", "")
     if not identity_services().passwords.verify(account.password_hash, password).ok:
         _refused(citizen_id, "citizen.erase", "password")
-        errors = {"password": "The password is not right."}
+        errors = {"password": gettext("The password is not right.")}
         return _render("citizen/erase.html", 400, errors=errors)
     platform, db = current_platform(), db_session()
     try:
@@ -235,10 +232,11 @@ def erase() -> ResponseReturnValue:
 
 
 def _forget_account() -> None:
-    """Forget the erased account in this browser (its server-side sessions are gone)."""
-    language = current_language()
+    """Forget the erased account in this browser (its server-side sessions are gone).
+
+    The language stays: the choice is also in the browser's own cookie.
+    """
     session.clear()
-    session[LANGUAGE_KEY] = language
     g.portal_account = None
 
 

@@ -11,11 +11,11 @@ from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
 from civicdata.db import utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.privacy_loss import privacy_loss
 from civicdata.request_scope import current_platform, db_session
 from civicdata.web.charts import Bar, bar_chart
-from policies.budget import text
 
 bp = Blueprint("privacy_loss", __name__)
 
@@ -26,11 +26,11 @@ def page() -> ResponseReturnValue:
     """The releases that used my data and my total privacy loss per dataset."""
     account = current_account()
     if account is None or account.citizen_id is None:
-        abort(403, description="This page is for citizens.")
+        abort(403, description=gettext("This page is for residents."))
     platform = current_platform()
     loss = privacy_loss(db_session(), platform.policy_set, account.citizen_id, utcnow())
     chart = bar_chart(
-        "Your privacy loss per dataset (ε) against the city-wide cap",
+        gettext("Your privacy loss per dataset (ε) against the city-wide cap"),
         [Bar(d.dataset, float(d.in_window), None, float(d.cap)) for d in loss.datasets],
     )
-    return render_template("privacy_loss/page.html", loss=loss, chart=chart, amount=text)
+    return render_template("privacy_loss/page.html", loss=loss, chart=chart)

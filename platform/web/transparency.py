@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import events_about, prove_events
+from civicdata.i18n import gettext
 from civicdata.identity.portal import current_account, login_required
 from civicdata.request_scope import current_platform, db_session
 
@@ -45,5 +46,5 @@ def _before() -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        abort(400, description="before: give the number of an entry (0 or more).")
+        abort(400, description=gettext("before: give the number of an entry (0 or more)."))
     return int(raw)
