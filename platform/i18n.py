@@ -36,12 +36,12 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from babel.units import format_unit
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 from flask_babel import format_date as _format_date
 from flask_babel import format_datetime as _format_datetime
-from flask_babel import format_decimal as _format_decimal
 from markupsafe import Markup
 
 from consent.purposes import LANGUAGES
@@ -171,10 +171,12 @@ def duration(value: timedelta, locale: str | None = None) -> str:
     return format_unit(0, "duration-second", length="long", locale=locale)
 
 
-def number(value: Decimal | float | int | str | None, digits: int | None = None) -> str:
+def number(value: Decimal | float | int | str | None) -> str:
     """A number in the request's locale (``0,5`` in Catalan); ``None`` as a dash.
 
-    A string is read as a decimal (budgets come as canonical strings such as ``"0.5"``).
+    Decimals keep every digit they have (budgets are exact); floats are shown
+    with up to three decimals. A string is read as a decimal (budgets come as
+    canonical strings such as ``"0.5"``).
     """
     if value is None:
         return "—"
@@ -183,13 +185,12 @@ def number(value: Decimal | float | int | str | None, digits: int | None = None)
             value = Decimal(value)
         except ArithmeticError:
             return value
-    if digits is not None:
-        return str(_format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0"))
+    locale = current_locale()
+    if isinstance(value, float):
+        return format_decimal(value, locale=locale)
     if isinstance(value, Decimal):
         value = value.normalize()
-        places = max(0, -int(value.as_tuple().exponent))  # type: ignore[operator]
-        return str(_format_decimal(value, format="#,##0." + "#" * places if places else "#,##0"))
-    return str(_format_decimal(value))
+    return format_decimal(value, locale=locale, decimal_quantization=False)
 
 
 def period(label: str) -> str:

@@ -37,10 +37,10 @@ class Mailer(Protocol):
 def compose(sender: str, to: str, subject: str, body: str, language: str = "en") -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Content-Language"] = language
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which resets Content-* headers
     return message
 
 
