@@ -38,11 +38,12 @@ from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 from flask_babel import format_date as _format_date
 from flask_babel import format_datetime as _format_datetime
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from consent.purposes import LANGUAGES
 
@@ -182,7 +183,7 @@ def number(value: Decimal | float | int | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = Decimal(value)
+            return number(Decimal(value))
         except ArithmeticError:
             return value
     locale = current_locale()
@@ -204,7 +205,7 @@ def month(value: str | date) -> str:
     """A calendar month (``2026-03`` or a date) as the locale says it: "March 2026", "març de 2026"."""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(f"{value}-01")
+            return month(date.fromisoformat(f"{value}-01"))
         except ValueError:
             return value
     return str(format_skeleton("yMMMM", value, locale=current_locale()))
@@ -219,7 +220,7 @@ def when(value: datetime | date | str | None, style: str = "medium") -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            return when(datetime.fromisoformat(value), style)
         except ValueError:
             return value
     if isinstance(value, datetime):

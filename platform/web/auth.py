@@ -92,11 +92,11 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", form=form, error=error), 403
     sign_in(outcome.account)
     db_session().commit()
-    response = redirect(safe_next(form.next.data, "") or home_for(outcome.account))
+    answer = redirect(safe_next(form.next.data, "") or home_for(outcome.account))
     if outcome.account.locale:  # this browser follows the account's language from now on
         secure = current_platform().config.secure_cookies
-        remember_in_cookie(response, outcome.account.locale, secure=secure)
-    return response
+        remember_in_cookie(answer, outcome.account.locale, secure=secure)
+    return answer
 
 
 @bp.post("/logout")
