@@ -61,11 +61,12 @@ class AccountMail:
         self._send(to, gettext("Confirm your email address"), text)
 
     def send_already_registered(self, to: str) -> None:
+        login, reset = f"{self.public_url}/login", f"{self.public_url}/reset"
         text = gettext(
             "Someone (probably you) tried to register this address again. You already have "
             "an account: sign in at %(login)s, or set a new password at %(reset)s.",
-            login=f"{self.public_url}/login",
-            reset=f"{self.public_url}/reset",
+            login=login,
+            reset=reset,
         )
         self._send(to, gettext("You already have an account"), text)
 
@@ -81,9 +82,10 @@ class AccountMail:
         self._send(to, gettext("Set a new password"), text)
 
     def send_no_account(self, to: str) -> None:
+        register = f"{self.public_url}/register"
         text = gettext(
             "Someone (probably you) asked to reset the password of an account with this "
             "address, but there is none. You can register at %(register)s.",
-            register=f"{self.public_url}/register",
+            register=register,
         )
         self._send(to, gettext("Set a new password"), text)
