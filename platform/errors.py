@@ -109,6 +109,10 @@ CSRF_WORDS = lazy_gettext(
     "The form was too old, or was not sent from this site's page. Go back, reload the "
     "page and send the form again."
 )
+KEYS_UNAVAILABLE = lazy_gettext(
+    "Encryption keys are temporarily unavailable; nothing was changed. Please try again in "
+    "a moment."
+)
 GENERIC = (
     lazy_gettext("Something went wrong"),
     lazy_gettext("The page could not be shown. Go back and try again."),
@@ -194,7 +198,7 @@ def key_unavailable(exc: KeyUnavailableError) -> Response:
         detail = "Encryption keys are temporarily unavailable; nothing was changed. Retry shortly."
         response = problem(503, "Service Unavailable", detail)
     else:
-        response = error_page(503)
+        response = error_page(503, str(KEYS_UNAVAILABLE))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -33,6 +33,7 @@ from civicdata.request_scope import current_platform, db_session
 
 SESSION_KEY = "portal_session"
 SIGNED_IN_AT_KEY = "signed_in_at"
+EXPIRED_KEY = "portal_session_expired"  # until the next sign-in page says so
 # Authenticated by client credentials or bearer tokens, never by the cookie.
 CSRF_EXEMPT_PREFIXES = (
     "/api/",
@@ -117,7 +118,9 @@ def current_account() -> Account | None:
             resumed = resume_session(own, session_id, identity_services().limits, utcnow())
         if resumed is None:
             session.pop(SESSION_KEY, None)
-            g.session_expired = True  # idle or absolute limit, or ended elsewhere
+            # Idle or absolute limit, or ended elsewhere. Kept in the cookie, not just for
+            # this request: another request (a favicon, a second tab) may notice it first.
+            session[EXPIRED_KEY] = True
         else:
             account = db_session().get(Account, resumed[0].id)
     g.portal_account = account
@@ -173,9 +176,12 @@ def login_required(*roles: str) -> Callable[[F], F]:
 
 
 def session_expired() -> bool:
-    """Whether this request came with a portal session that has ended (idle, absolute, elsewhere)."""
+    """Whether this browser's portal session ended by itself (idle, absolute, elsewhere)
+
+    since it last signed in or was told so; asking forgets it.
+    """
     current_account()
-    return bool(g.get("session_expired"))
+    return bool(session.pop(EXPIRED_KEY, False))
 
 
 def return_path() -> str | None:
