@@ -7,6 +7,8 @@ account itself; then the user is sent back to the page they were on.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
 from flask import Blueprint, abort, redirect, request
 from flask.typing import ResponseReturnValue
 
@@ -29,5 +31,17 @@ def switch() -> ResponseReturnValue:
     account = current_account()
     if account is not None:
         account.locale = chosen  # committed with the request
-    response = redirect(safe_next(request.form.get("next"), home_for(account)))
+    back = _without_lang(safe_next(request.form.get("next"), home_for(account)))
+    response = redirect(back)
     return remember_in_cookie(response, chosen, secure=current_platform().config.secure_cookies)
+
+
+def _without_lang(path: str) -> str:
+    """``path`` without a ``lang`` parameter, which would override the new choice.
+
+    >>> _without_lang("/oauth/authorize?client_id=a&lang=en&scope=openid")
+    '/oauth/authorize?client_id=a&scope=openid'
+    """
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return parts.path + (f"?{urlencode(query)}" if query else "")

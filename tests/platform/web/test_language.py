@@ -265,3 +265,13 @@ def test_the_consent_screen_is_in_one_language(client, platform_: Platform) -> N
     assert "Saber que es usted" in spanish  # what the app may do, translated
     catalan = client.get(url + "&ui_locales=ca", headers={"Accept-Language": "es"}).text
     assert '<html lang="ca">' in catalan and "Planificar els serveis" in catalan
+    english = client.get(url + "&lang=en", headers={"Accept-Language": "es"}).text
+    assert '<html lang="en">' in english  # the screen's own language links
+    back = client.post(
+        "/language",
+        data={"csrf_token": csrf_token(english), "language": "ca", "next": url + "&lang=en"},
+    )
+    assert "lang=" not in back.headers["Location"] and back.headers["Location"].startswith(
+        "/oauth/authorize?"
+    )
+    assert '<html lang="ca">' in client.get(back.headers["Location"]).text
