@@ -32,6 +32,12 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
 	$(MAKE) $(COMPILED)
 
+# axe-core, injected by the browser tests into every page (tests/support/accessibility.py).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Prepare the SQLite database, keys and demo city if absent, then serve.
 run: $(STAMP) $(COMPILED)
 	$(BIN)/civic init
@@ -39,7 +45,8 @@ run: $(STAMP) $(COMPILED)
 	$(BIN)/civic serve
 
 ## Run the whole suite (PostgreSQL too when CIVIC_TEST_DATABASE_URL is set).
-test: $(STAMP) $(COMPILED)
+## The browser tests leave their screenshots in test-artifacts/screenshots/.
+test: $(STAMP) $(COMPILED) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # mypy reads the packages through links named as they are imported (platform/ is civicdata).
@@ -57,4 +64,4 @@ bench: $(STAMP) $(COMPILED)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules test-artifacts

@@ -24,16 +24,21 @@ exponential mechanism in zCDP.
 
 from __future__ import annotations
 
-from anonymise.measures.base import Component, Setting
+from anonymise.measures.base import DEFAULT_MAX_ROWS, Component, Setting
 from anonymise.measures.registry import kind_of
 from anonymise.query_values import Query
 from anonymise.sensitivity import ContributionBounds
 from policies.catalog import DatasetSpec
 
 
-def components(query: Query, dataset: DatasetSpec, bounds: ContributionBounds) -> list[Component]:
+def components(
+    query: Query,
+    dataset: DatasetSpec,
+    bounds: ContributionBounds,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> list[Component]:
     """All components of a query, in measure order, with their shares."""
-    setting = Setting.of(query, dataset, bounds)
+    setting = Setting.of(query, dataset, bounds, max_rows)
     total = sum(m.weight for m in query.measures)
     out: list[Component] = []
     for measure in query.measures:

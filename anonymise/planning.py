@@ -25,10 +25,9 @@ from decimal import Decimal
 from typing import Any
 
 from anonymise.components import components
-from anonymise.measurement import DEFAULT_MAX_ROWS, build
-from anonymise.measures.base import Accuracy, Component
+from anonymise.measurement import build
+from anonymise.measures.base import DEFAULT_MAX_ROWS, Accuracy, Component, field_bounds
 from anonymise.measures.registry import MEASURES, kind_of
-from anonymise.preparation import prepared_schema
 from anonymise.privacy_loss import epsilon_to_rho
 from anonymise.query import MAX_EPSILON, Query
 from anonymise.sensitivity import ContributionBounds
@@ -132,6 +131,7 @@ class Calibrated:
     measurement: Any
     scale: float
     parameter: float  # epsilon (pure DP) or rho (zCDP) it may use
+    loss: float  # OpenDP's privacy map at the component's sensitivity (<= parameter)
 
 
 def calibrate(
@@ -143,28 +143,21 @@ def calibrate(
 ) -> list[Calibrated]:
     """Build every component's measurement at its closed-form scale, checked by OpenDP.
 
-    No data is involved: the measurements are built from the prepared frame's
-    schema, which the catalog determines.
+    No data is involved: the measurements act on totals whose shape and
+    sensitivity the catalog, the bounds and the public keys determine.
     """
     dataset = catalog.datasets[query.dataset]
-    schema = prepared_schema(query, dataset)
     out = []
-    for comp in components(query, dataset, bounds):
+    for comp in components(query, dataset, bounds, max_rows):
         parameter = budget.parameter * comp.share
-        limits = field_range(dataset, comp.field)
-        measurement, scale = build(
-            comp, schema, bounds, query.group_by, query.mechanism, parameter, limits, max_rows
-        )
-        out.append(Calibrated(comp, measurement, scale, parameter))
+        built = build(comp, query.mechanism, parameter)
+        out.append(Calibrated(comp, built.measurement, built.scale, parameter, built.loss))
     return out
 
 
 def field_range(dataset: DatasetSpec, name: str | None) -> tuple[float, float]:
     """A numeric field's catalog bounds ((0, 0) for none)."""
-    spec = dataset.fields.get(name or "")
-    if spec is None or spec.low is None or spec.high is None:
-        return 0.0, 0.0
-    return float(spec.low), float(spec.high)
+    return field_bounds(dataset.fields.get(name or ""))
 
 
 def plan(
@@ -195,7 +188,7 @@ def plan(
         total = budget.parameter
         scaled = [
             (c, c.scale(total * c.share, query.mechanism), total * c.share)
-            for c in components(query, dataset, bounds)
+            for c in components(query, dataset, bounds, max_rows)
         ]
     measures = []
     for measure in query.measures:

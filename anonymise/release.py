@@ -1,12 +1,19 @@
-"""Run a release: fresh OpenDP measurements, checked against the reserved budget.
+"""Run a release: exact totals from shards of citizens, then OpenDP noise, once.
 
 The platform's ledger reserves ``epsilon`` (and ``delta`` for the Gaussian
 mechanism) before calling :func:`release`; the engine computes every scale in
-closed form, builds one measurement per component, and refuses to run
-(:class:`~anonymise.measurement.PrivacyCheckFailed`) unless OpenDP's privacy map
-of their composition fits in what was reserved. Then each measurement runs once
-on the prepared frame and the outputs are post-processed (counts clamped at 0,
-means as ratios, intervals attached), which cannot weaken the guarantee.
+closed form, builds one OpenDP measurement per component, and refuses to run
+(:class:`~anonymise.measurement.PrivacyCheckFailed`) unless the sum of OpenDP's
+privacy maps fits in what was reserved. Only then is data touched: the shards
+(:mod:`anonymise.partials`) bound their citizens and return exact partial
+aggregates, the coordinator adds them up, runs each measurement once on the
+totals, and post-processes the outputs (counts clamped at 0, means as
+ratios, intervals attached), which cannot weaken the guarantee.
+
+The data is either a frame of records (one shard, in this process) or a
+:data:`Shards` callable, through which the platform runs the shard tasks
+wherever it likes (in process, on a process pool, on Dask) and returns the
+summed partials; ``progress(done, total)`` is handed to it.
 
 Errors raised here never contain data: an empty frame gives a normal noisy
 release. :class:`ReleaseFailed` keeps OpenDP's own error as its ``__cause__``
@@ -15,17 +22,19 @@ for the operator's eyes only, since it may quote values.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
+import numpy as np
 import polars as pl
 
 from anonymise.canonical import as_dict, query_hash
-from anonymise.measurement import DEFAULT_MAX_ROWS, PrivacyCheckFailed, composed_loss, invoke
-from anonymise.measures.base import VALUE, Component, Output
+from anonymise.measurement import PrivacyCheckFailed, composed_loss
+from anonymise.measures.base import DEFAULT_MAX_ROWS, Output
 from anonymise.measures.registry import kind_of
-from anonymise.planning import TotalBudget, calibrate, field_range, total_budget
-from anonymise.preparation import prepare
+from anonymise.partials import Partials, Progress, Work, shard_partials
+from anonymise.planning import Calibrated, TotalBudget, calibrate, field_range, total_budget
 from anonymise.privacy_loss import exceeds, rho_to_epsilon
 from anonymise.query import Query
 from anonymise.result import Cell, Noise, Release, Truncation
@@ -38,17 +47,7 @@ class ReleaseFailed(RuntimeError):
     """The release could not be computed; the message never carries data."""
 
 
-def _values(component: Component, output: pl.DataFrame) -> list[Any]:
-    """Released values in the component's key order (every key must be present)."""
-    if not component.group_by:
-        values = [output[VALUE][0]] if output.height == 1 else [None]
-    else:
-        rows = output.select(*component.group_by, VALUE).iter_rows()
-        found = {tuple(row[:-1]): row[-1] for row in rows}
-        values = [found.get(key) for key in component.keys]
-    if any(v is None for v in values):
-        raise ReleaseFailed("OpenDP returned an incomplete release")
-    return values
+Shards = Callable[[Work, Progress | None], Partials]
 
 
 def _cells(query: Query, dataset: DatasetSpec, outputs: list[Output]) -> list[Cell]:
@@ -74,36 +73,38 @@ def _truncation(query: Query, dataset: DatasetSpec, bounds: ContributionBounds) 
 
 def release(
     query: Query,
-    frame: pl.DataFrame,
+    data: pl.DataFrame | Shards,
     catalog: Catalog,
     epsilon: Decimal,
     *,
     bounds: ContributionBounds | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Progress | None = None,
 ) -> Release:
-    """Release ``query`` on ``frame``, spending at most the reserved ``epsilon``.
+    """Release ``query`` on ``data``, spending at most the reserved ``epsilon``.
 
-    ``frame`` has a ``citizen_id`` column and one column per catalog field used,
-    holding only the records of citizens whose consent allows the purpose.
-    ``bounds`` defaults to the catalog's; a policy may tighten them.
-    ``max_rows`` is the public bound OpenDP's float-sum analysis relies on.
+    ``data`` is a frame with a ``citizen_id`` column and one column per catalog
+    field used, or a :data:`Shards` callable returning the summed partials of
+    every shard; either way holding only the records of citizens whose consent
+    allows the purpose. ``bounds`` defaults to the catalog's; a policy may
+    tighten them. ``max_rows`` is the public bound on bounded records within
+    which sums stay exact.
     """
     dataset = catalog.datasets[query.dataset]
     bounds = bounds or ContributionBounds.for_dataset(dataset)
     budget = total_budget(query, epsilon)
-    prepared = prepare(frame, query, dataset, bounds)
-    if prepared.height > max_rows:
-        raise ReleaseFailed("the dataset exceeds the engine's declared row limit")
     built = calibrate(query, budget, catalog, bounds, max_rows)
-    loss = composed_loss([c.measurement for c in built])
-    spent, spent_rho = _spent(query, loss, budget)
-    outputs = []
-    for c in built:
-        try:
-            collected = invoke(c.measurement, prepared)
-        except Exception as exc:
-            raise ReleaseFailed("OpenDP could not compute the release") from exc
-        outputs.append(Output(c.component, _values(c.component, collected), c.scale))
+    spent, spent_rho = _spent(query, composed_loss([c.loss for c in built]), budget)
+    work = Work(query, dataset, bounds, tuple(c.component for c in built), secrets.randbits(63))
+    if isinstance(data, pl.DataFrame):
+        totals = shard_partials(data, work)
+        if progress is not None:
+            progress(1, 1)
+    else:
+        totals = data(work, progress)
+    if totals.rows > max_rows:
+        raise ReleaseFailed("the dataset exceeds the engine's declared row limit")
+    outputs = [_noisy(c, part) for c, part in zip(built, totals.parts, strict=True)]
     return Release(
         query=as_dict(query),
         query_hash=query_hash(query),
@@ -125,6 +126,18 @@ def release(
         cells=tuple(_cells(query, dataset, outputs)),
         truncation=_truncation(query, dataset, bounds),
     )
+
+
+def _noisy(calibrated: Calibrated, total: np.ndarray) -> Output:
+    """Run the component's OpenDP measurement once on its totals."""
+    component = calibrated.component
+    try:
+        values = component.aggregation.noisy(component, calibrated.measurement, total)
+    except Exception as exc:
+        raise ReleaseFailed("OpenDP could not compute the release") from exc
+    if len(values) != component.n_keys or any(v is None for v in values):
+        raise ReleaseFailed("OpenDP returned an incomplete release")
+    return Output(component, values, calibrated.scale)
 
 
 def _spent(query: Query, loss: float, budget: TotalBudget) -> tuple[Epsilon, Rho | None]:

@@ -1,16 +1,15 @@
 """How much one citizen can move a statistic, after contribution bounding.
 
 The privacy unit is the citizen: neighbouring datasets differ by *all* records of
-one citizen. Before any noise, OpenDP's identifier truncation bounds each
-citizen's records: at most ``records_per_citizen`` (M) in all, optionally at most
-``records_per_group`` (r) in any one group and ``groups_per_citizen`` (k) groups.
-From these and the number of public keys K, the closed forms below give the
-sensitivities OpenDP derives (checked against its privacy maps in the tests):
+one citizen. Before any noise, the engine's bounding (:mod:`anonymise.bounding`)
+keeps of each citizen's records at most ``records_per_citizen`` (M) in all,
+optionally at most ``records_per_group`` (r) in any one group and
+``groups_per_citizen`` (k) groups. From these and the number of public keys K,
+the closed forms below give the sensitivities of the exact totals that OpenDP's
+measurements are then asked about (and property tests check on random data):
 
-- groups touched ``l0 = min(K, M, k + 1)``: OpenDP charges k + 1 groups when
-  k are kept (its ``rank(...) <= k`` truncation is read as "fewer than k + 1";
-  ``rank(...) < k``, as written by ``truncate_num_groups``, keeps only k - 1);
-  k applies only to a grouping by exactly the query's group-by fields;
+- groups touched ``l0 = min(K, M, k)``; k applies only to a grouping by
+  exactly the query's group-by fields;
 - records per group ``linf = min(r, M)`` (1 for a distinct-citizen count);
 - ``l1 = min(M, l0 * linf)`` and ``l2 = min(l1, sqrt(l0) * linf)``.
 
@@ -24,7 +23,7 @@ most ``max(num, den - num)``, so its pure-DP loss is
 >>> spread(b, n_keys=8, bounded_groups=True).l1
 20
 >>> spread(ContributionBounds(20, 2, 2), n_keys=8, bounded_groups=True).l0
-3
+2
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ def spread(
     m = bounds.records_per_citizen
     l0 = min(n_keys, m)
     if bounded_groups and bounds.groups_per_citizen is not None:
-        l0 = min(l0, bounds.groups_per_citizen + 1)
+        l0 = min(l0, bounds.groups_per_citizen)
     linf = 1 if distinct else min(bounds.records_per_group or m, m)
     l1 = min(m, l0 * linf)
     return Spread(l0=l0, linf=linf, l1=l1, l2=min(float(l1), math.sqrt(l0) * linf))

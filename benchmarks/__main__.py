@@ -14,13 +14,14 @@ import resource
 import sys
 from collections.abc import Callable
 
-from benchmarks import accounts, hsm, ingest, release, scan
+from benchmarks import accounts, engine, hsm, ingest, release, scan
 from benchmarks.instance import BenchInstance, bench_instance
 from benchmarks.report import Measurement, render
 
 BENCHMARKS: dict[str, Callable[[BenchInstance], list[Measurement]]] = {
     "scan": scan.run,
     "release": release.run,
+    "engine": engine.run,
     "ingest": ingest.run,
     "hsm": hsm.run,
     "accounts": accounts.run,

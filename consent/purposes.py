@@ -34,6 +34,8 @@ LEGAL_BASES = (
     "dpv:OfficialAuthorityOfController",
     "dpv:LegalObligation",
 )
+# The legal bases that are consent; under the others a citizen has a right to object (Art. 21).
+CONSENT_BASES = frozenset({"dpv:Consent", "dpv:ExplicitlyExpressedConsent"})
 DURATION = r"^P(\d+Y)?(\d+M)?(\d+D)?$"
 IDENTIFIER = r"^[a-z][a-z0-9_\-]{0,62}$"
 

@@ -31,9 +31,10 @@ from civicdata.web import (
     homes,
     language,
     metrics,
+    my_activity,
     portal,
     privacy_loss,
-    transparency,
+    public_transparency,
 )
 
 
@@ -73,7 +74,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.context_processor(homes.template_context)
 
     app.register_blueprint(auditor.bp)
-    app.register_blueprint(transparency.bp)
+    app.register_blueprint(my_activity.bp)
+    app.register_blueprint(public_transparency.bp)  # /transparency, public
 
     app.register_blueprint(console.bp)
     app.register_blueprint(budgets.bp)

@@ -62,6 +62,10 @@ class Config:
     pkcs11_token_label: str | None = None
     pkcs11_pin: str | None = None  # from CIVIC_PKCS11_PIN or CIVIC_PKCS11_PIN_FILE
     witnesses: str = ""  # CIVIC_WITNESSES: JSON list of {"url", "key"}; see civicdata.witness
+    # Where a release's shard tasks run: a Dask scheduler (tcp://host:port) if set,
+    # else this many local worker processes (0: in this process).
+    release_workers: int = 0
+    dask_scheduler: str | None = None
 
     @property
     def production(self) -> bool:
@@ -131,10 +135,29 @@ class Config:
             metrics_token=reader.optional_secret("CIVIC_METRICS_TOKEN"),
             log_level=reader.choice("CIVIC_LOG_LEVEL", LOG_LEVELS, default="INFO"),
             witnesses=reader.string("CIVIC_WITNESSES", default=""),
+            release_workers=reader.integer(
+                "CIVIC_RELEASE_WORKERS",
+                default=0 if env == "testing" else (os.cpu_count() or 1),
+                low=0,
+            ),
+            dask_scheduler=_scheduler(reader.optional("CIVIC_DASK_SCHEDULER")),
         )
         if production and not config.public_url.startswith("https://"):
             raise ConfigError("CIVIC_PUBLIC_URL: production mode requires an https:// URL")
         return config
+
+
+def _scheduler(address: str | None) -> str | None:
+    """A Dask scheduler address: ``tcp://host:port`` or ``tls://host:port``."""
+    if address is None:
+        return None
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls") or not host or not port.isdigit():
+        raise ConfigError(
+            f"CIVIC_DASK_SCHEDULER: {address!r} is not tcp://host:port or tls://host:port"
+        )
+    return address
 
 
 def _pkcs11_settings(reader: _Reader) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Request rate limits with Flask-Limiter: per client address and per OAuth client.
 
 Sign-in, registration and password-reset forms are limited per client
-address (form posts only); ``/oauth/token`` and every ``/api/v1`` route per
+address (form posts only), the public transparency pages per client address
+with the API's limit; ``/oauth/token`` and every ``/api/v1`` route per
 client address and, separately, per OAuth client (the Basic-auth or form
 ``client_id`` at the token endpoint, the bearer token's client on the API).
 Limits and storage come from :class:`civicdata.config.RateLimits`; with a
@@ -38,6 +39,13 @@ FORM_ENDPOINTS = {
     "account_email.verify": "reset",
     "account_email.password_strength": "api",
 }
+# Public pages that read the database for anonymous visitors, limited per client
+# address like the API (their JSON mirror is an API route, limited with it).
+PUBLIC_PAGES = (
+    "public_transparency.page",
+    "public_transparency.release",
+    "public_transparency.feed",
+)
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - an endpoint name
 
 
@@ -97,6 +105,10 @@ def init_rate_limits(app: Flask, limits: RateLimits) -> Limiter:
             limiter.limit(
                 getattr(limits, setting), key_func=client_address, methods=["POST"], scope=setting
             ),
+        )
+    for endpoint in PUBLIC_PAGES:
+        _wrap(
+            app, endpoint, limiter.limit(limits.api, key_func=client_address, scope="public-pages")
         )
     _wrap(
         app,

@@ -59,6 +59,7 @@ class FieldSpec:
     granularity: str | None = None
     time_min: str | None = None
     time_max: str | None = None
+    unit: str = ""  # of a numeric field's values, for people ("minutes", "kWh")
 
     def time_keys(self) -> tuple[str, ...]:
         """Every time value between the bounds, as ISO strings (month or day)."""
@@ -112,6 +113,20 @@ class CityCap:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpectedSize:
+    """A public planning figure the city declares: about how many records (and citizens)
+    a dataset holds per month (``per="month"``) or in all (``per=None``).
+
+    It is published, not measured: planners use it to warn that noise would swamp
+    a statistic before any budget is spent, never to release anything.
+    """
+
+    records: int
+    citizens: int | None = None
+    per: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetSpec:
     """A dataset: its fields, how citizens are referenced and its city-wide cap."""
 
@@ -125,6 +140,7 @@ class DatasetSpec:
     city_cap: CityCap
     fields: dict[str, FieldSpec]
     time_bucket: TimeBucket | None = None
+    expected_size: ExpectedSize | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +206,7 @@ class _FieldSchema(Schema):
     min = fields.Raw()
     max = fields.Raw()
     granularity = fields.String(validate=validate.OneOf(GRANULARITIES))
+    unit = fields.String(load_default="")
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:
@@ -233,6 +250,15 @@ class _BucketSchema(Schema):
     size = fields.String(load_default="month", validate=validate.OneOf(tuple(BUCKET_SIZES)))
 
 
+class _ExpectedSizeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    records = fields.Integer(required=True, validate=validate.Range(min=1))
+    citizens = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    per = fields.String(load_default=None, validate=validate.OneOf(("month",)))
+
+
 class _DatasetSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -245,6 +271,7 @@ class _DatasetSchema(Schema):
     max_records_per_citizen = fields.Integer(required=True, validate=validate.Range(min=1))
     city_cap = fields.Nested(_CapSchema, required=True)
     time_bucket = fields.Nested(_BucketSchema)
+    expected_size = fields.Nested(_ExpectedSizeSchema, load_default=None)
     field_specs = fields.Dict(  # "fields" would shadow Schema.fields
         keys=fields.String(validate=validate.Regexp(IDENTIFIER)),
         values=fields.Nested(_FieldSchema),
@@ -331,6 +358,7 @@ def _build(path: Path, data: dict[str, Any]) -> Catalog:
                 granularity=f.get("granularity"),
                 time_min=str(f["min"]) if f["type"] == "time" else None,
                 time_max=str(f["max"]) if f["type"] == "time" else None,
+                unit=f["unit"],
             )
             if f["type"] == "number" and f["groupable"]:
                 problems.append(f"{where}.groupable: a continuous number cannot be grouped by")
@@ -345,6 +373,7 @@ def _build(path: Path, data: dict[str, Any]) -> Catalog:
             city_cap=CityCap(ds["city_cap"]["epsilon"], ds["city_cap"]["period"]),
             fields=specs,
             time_bucket=_time_bucket(ds_id, ds.get("time_bucket"), specs, problems),
+            expected_size=_expected_size(ds_id, ds["expected_size"], specs, problems),
         )
     if problems:
         raise CatalogError(path, problems)
@@ -362,3 +391,16 @@ def _time_bucket(
         problems.append(f"datasets.{ds_id}.time_bucket.field: {raw['field']!r} is not a time field")
         return None
     return TimeBucket(raw["field"], raw["size"])
+
+
+def _expected_size(
+    ds_id: str, raw: dict[str, Any] | None, specs: dict[str, FieldSpec], problems: list[str]
+) -> ExpectedSize | None:
+    """The dataset's declared planning size; ``per: month`` needs a month field."""
+    if raw is None:
+        return None
+    if raw["per"] == "month" and not any(
+        s.type == "time" and s.granularity == "month" for s in specs.values()
+    ):
+        problems.append(f"datasets.{ds_id}.expected_size.per: the dataset has no month field")
+    return ExpectedSize(raw["records"], raw["citizens"], raw["per"])

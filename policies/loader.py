@@ -141,5 +141,6 @@ def build_policy(data: dict[str, Any], source: str) -> Policy:
         valid_until=data["valid_until"],
         approvers=tuple(data["approvers"]),
         max_records_per_citizen=data["max_records_per_citizen"],
+        public=data["public"],
         source=source,
     )

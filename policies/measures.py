@@ -1,11 +1,12 @@
 """The measure vocabulary: the statistics a query can ask for and a policy can grant.
 
 One name per DP measure, the same in queries, policies, the planner, the
-console and the API. The DP engine implements each name
-(:mod:`anonymise.measures.registry`, checked against this table by its tests);
-the policy language knows the names without the engine, since ``anonymise``
-builds on ``policies``. The value says whether the measure reads a numeric
-field (counts read none).
+console and the API. This table is the registry: adding a measure is its
+module in :mod:`anonymise.measures` (which finds the implementation of each
+name here and fails at import on a name without exactly one) and a line
+here. The policy language knows the names without the engine, since
+``anonymise`` builds on ``policies``. The value says whether the measure
+reads a numeric field (counts read none).
 """
 
 from __future__ import annotations

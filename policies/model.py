@@ -31,8 +31,10 @@ class Policy:
 
     Fieldless kinds (``count``, ``distinct_citizens``) map to ``()``;
     ``filters`` maps a field to its allowed operators. ``valid_until`` is
-    exclusive and ``None`` means open-ended. ``source`` (the file it came from)
-    is not part of the canonical form.
+    exclusive and ``None`` means open-ended. ``public`` publishes the releases
+    it grants on the transparency page; it is in the canonical form only when
+    true, so policy sets recorded before the flag existed keep their hash.
+    ``source`` (the file it came from) is not part of the canonical form.
     """
 
     id: str
@@ -51,13 +53,14 @@ class Policy:
     valid_until: datetime | None
     approvers: tuple[str, ...]
     max_records_per_citizen: int | None = None
+    public: bool = False
     source: str = field(default="", compare=False)
 
     def valid_at(self, when: datetime) -> bool:
         return self.valid_from <= when and (self.valid_until is None or when < self.valid_until)
 
     def canonical(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "id": self.id,
             "department": self.department,
             "dataset": self.dataset,
@@ -74,6 +77,9 @@ class Policy:
             "approvers": list(self.approvers),
             "max_records_per_citizen": self.max_records_per_citizen,
         }
+        if self.public:
+            document["public"] = True
+        return document
 
     @classmethod
     def from_canonical(cls, data: dict[str, Any]) -> Policy:
@@ -96,6 +102,7 @@ class Policy:
             valid_until=None if until is None else datetime.fromisoformat(until),
             approvers=tuple(data["approvers"]),
             max_records_per_citizen=data["max_records_per_citizen"],
+            public=data.get("public", False) is True,
         )
 
 
@@ -115,7 +122,7 @@ class PolicySet:
     city_caps: dict[str, DatasetCap]
 
     def canonical_json(self) -> str:
-        document = {
+        document: dict[str, Any] = {
             "format": CANONICAL_FORMAT,
             "city_caps": {
                 ds: {"epsilon": text(cap.epsilon), "period": cap.period.label}

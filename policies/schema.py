@@ -20,6 +20,13 @@ are rejected everywhere)::
       valid_until: 2027-01-01       # exclusive; omit for open-ended
       approvers: [Data Protection Officer, Head of Transport]
       max_records_per_citizen: 20   # optional, at most the catalog's
+      public: true                  # optional (default false): publish its releases
+
+``public: true`` puts every release the policy grants, from the moment a
+policy set with the flag is in force, on the public transparency page
+(``/transparency``, its Atom feed and ``/api/v1/transparency``), signed and
+without who asked beyond the department. Releases made while the policy was
+not public are never published later; a release once published stays so.
 
 This module checks each field on its own; consistency between fields,
 references to the catalog and purposes, and rules across policies are in
@@ -148,3 +155,4 @@ class PolicySchema(Schema):
     max_records_per_citizen = fields.Integer(
         load_default=None, validate=validate.Range(min=1), strict=True
     )
+    public = fields.Boolean(load_default=False, truthy={True}, falsy={False})

@@ -8,8 +8,11 @@ mean, a quantile...). It says, in one place:
 - which columns it derives per record before bounding (:meth:`~MeasureKind.derive`);
 - how the budget share it is given becomes noisy *components*, each with its
   contribution bounding and sensitivity (:meth:`~MeasureKind.components`);
-- the OpenDP aggregation of its components (:meth:`~MeasureKind.expression`) and
-  the noise distribution OpenDP draws from (:meth:`~MeasureKind.distribution`);
+- a component's exact partial aggregate of one shard's bounded records
+  (:meth:`~MeasureKind.partial`), the OpenDP measurement on the summed totals
+  (:meth:`~MeasureKind.measurement`, :meth:`~MeasureKind.noisy`), its privacy
+  loss from OpenDP's map (:meth:`~MeasureKind.loss`) and the noise
+  distribution OpenDP draws from (:meth:`~MeasureKind.distribution`);
 - the accuracy of a component at a scale, of the measure as planned, and the
   released cells with their intervals (:meth:`~MeasureKind.component_accuracy`,
   :meth:`~MeasureKind.planned_accuracy`, :meth:`~MeasureKind.cells`).
@@ -18,11 +21,14 @@ A measure may be built from others' components (a mean is a sum and a count):
 each :class:`Component` carries the kind that aggregates it.
 
 Every component is an exact aggregate of bounded records (a count, a clamped
-sum, histogram bins, quantile candidate scores), noised once by OpenDP, with a
+sum, histogram bins, quantile candidate counts), noised once by OpenDP, with a
 sensitivity that its bounding guarantees. Such aggregates add up across shards
-of citizens, so a release engine that sums per-shard partial aggregates before
-noise needs only :meth:`~MeasureKind.expression` split into its exact part and
-its OpenDP measurement on the totals; nothing else here changes.
+of citizens, so the release engine (:mod:`anonymise.release`) has each shard
+compute :meth:`~MeasureKind.partial` on its bounded records
+(:mod:`anonymise.bounding`), adds the partials up, and applies the component's
+OpenDP :meth:`~MeasureKind.measurement` to the totals
+(:meth:`~MeasureKind.noisy`), charging :meth:`~MeasureKind.loss`: OpenDP's
+privacy map at the sensitivity the bounding guarantees.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any, ClassVar
 
+import numpy as np
 import opendp.prelude as dp
 import polars as pl
 
@@ -43,10 +50,14 @@ from anonymise.result import Cell
 from anonymise.sensitivity import ContributionBounds, Spread, spread
 from policies.catalog import DatasetSpec, FieldSpec
 
+dp.enable_features("contrib")
+
 VALUE = "value"
+KEY = "__key"  # a bounded record's position in its component's key list
 SAFETY = 1 - 1e-9  # shrinks every share so OpenDP's float rounding of the sum stays within it
 
 GroupKey = tuple[str | int, ...]
+DEFAULT_MAX_ROWS = 10_000_000  # public bound on bounded records (exact sums stay exact below it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +68,19 @@ class Setting:
     dataset: DatasetSpec
     bounds: ContributionBounds
     keys: tuple[GroupKey, ...]
+    max_rows: int = DEFAULT_MAX_ROWS
 
     @classmethod
-    def of(cls, query: Query, dataset: DatasetSpec, bounds: ContributionBounds) -> Setting:
+    def of(
+        cls,
+        query: Query,
+        dataset: DatasetSpec,
+        bounds: ContributionBounds,
+        max_rows: int = DEFAULT_MAX_ROWS,
+    ) -> Setting:
         """Every combination of the group-by fields' public keys (after filters)."""
         per_field = [allowed_keys(dataset.fields[name], query.filters) for name in query.group_by]
-        return cls(query, dataset, bounds, tuple(product(*per_field)))
+        return cls(query, dataset, bounds, tuple(product(*per_field)), max_rows)
 
     @property
     def pure(self) -> bool:
@@ -91,8 +109,16 @@ class Component:
     sensitivity: float
     distribution: str
     aggregation: MeasureKind = dataclasses.field(compare=False, repr=False)
+    spread: Spread
     bins: tuple[float, ...] = ()
     candidates: tuple[float, ...] = ()
+    quantum: float = 1.0  # a float sum's fixed-point step (exact, order-free addition)
+    low: float = 0.0  # the field's catalog bounds (values are clamped to them)
+    high: float = 0.0
+
+    @property
+    def n_keys(self) -> int:
+        return len(self.released_keys())
 
     def scale(self, parameter: float, mechanism: str) -> float:
         """Closed-form noise scale for this component's privacy parameter."""
@@ -198,6 +224,7 @@ class MeasureKind:
             distinct=self.one_per_group,
         )
         spec = setting.field(measure)
+        low, high = field_bounds(spec)
         return Component(
             measure=measure.name,
             role=self.role,
@@ -209,8 +236,12 @@ class MeasureKind:
             sensitivity=self.sensitivity(s, spec, setting.pure, level),
             distribution=self.distribution(spec, query.mechanism),
             aggregation=self,
+            spread=s,
             bins=bins,
             candidates=self.candidates(spec),
+            quantum=self.quantum(spec, setting.max_rows),
+            low=low,
+            high=high,
         )
 
     def sensitivity(
@@ -227,12 +258,33 @@ class MeasureKind:
         """Public candidate values (quantiles only)."""
         return ()
 
-    def expression(
-        self, component: Component, scale: float, integer: bool, low: float, high: float
-    ) -> pl.Expr:
-        """The OpenDP aggregation of one component, noised at ``scale``."""
-        expr: pl.Expr = dp.len(scale=scale, signed=True).alias(VALUE)
-        return expr
+    def quantum(self, spec: FieldSpec | None, max_rows: int) -> float:
+        """A float sum's fixed-point step (1.0 for everything else)."""
+        return 1.0
+
+    def partial(self, component: Component, keyed: pl.DataFrame) -> np.ndarray:
+        """The exact, additive aggregate of one shard's bounded records (``KEY`` column set)."""
+        return per_key(keyed, pl.len(), component.n_keys)
+
+    def d_in(self, component: Component, pure: bool) -> float | int:
+        """The sensitivity OpenDP's map is asked at: L1 (pure DP) or L2 (zCDP) of the totals."""
+        return int(component.spread.l1) if pure else float(component.spread.l2)
+
+    def measurement(self, component: Component, scale: float, mechanism: str) -> Any:
+        """OpenDP's noise on the component's totals (a vector of integers, one per key)."""
+        domain = dp.vector_domain(dp.atom_domain(T="i64"))
+        if mechanism == "laplace":
+            return dp.m.make_laplace(domain, dp.l1_distance(T="i64"), scale)
+        return dp.m.make_gaussian(domain, dp.l2_distance(T=float), scale)
+
+    def loss(self, component: Component, measurement: Any, mechanism: str) -> float:
+        """OpenDP's privacy map of :meth:`measurement` at the bounded sensitivity."""
+        return float(measurement.map(self.d_in(component, mechanism == "laplace")))
+
+    def noisy(self, component: Component, measurement: Any, total: np.ndarray) -> list[Any]:
+        """The released values, in key order: OpenDP's measurement of the totals."""
+        released: list[Any] = measurement([int(v) for v in total])
+        return released
 
     # -- accuracy -------------------------------------------------------------------
 
@@ -256,6 +308,22 @@ class MeasureKind:
     ) -> list[Cell]:
         """The released cells, post-processed (which cannot weaken the guarantee)."""
         return additive_cells(measure, outputs[0], group_by, self.alpha, nonnegative=True)
+
+
+def field_bounds(spec: FieldSpec | None) -> tuple[float, float]:
+    """A numeric field's catalog bounds ((0, 0) for none)."""
+    if spec is None or spec.low is None or spec.high is None:
+        return 0.0, 0.0
+    return float(spec.low), float(spec.high)
+
+
+def per_key(keyed: pl.DataFrame, agg: pl.Expr, n_keys: int) -> np.ndarray:
+    """``agg`` per key position, as an int64 vector with a zero for every absent key."""
+    out = np.zeros(n_keys, dtype=np.int64)
+    if keyed.height:
+        found = keyed.group_by(KEY).agg(agg.cast(pl.Int64).alias(VALUE))
+        out[found[KEY].to_numpy()] = found[VALUE].to_numpy()
+    return out
 
 
 def additive_cells(

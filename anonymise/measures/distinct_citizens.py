@@ -7,7 +7,12 @@ groups a citizen can touch.
 
 from __future__ import annotations
 
-from anonymise.measures.base import MeasureKind
+import numpy as np
+import polars as pl
+
+from anonymise.measures.base import KEY, Component, MeasureKind, per_key
+
+CITIZEN = "citizen_id"
 
 
 class DistinctCitizens(MeasureKind):
@@ -18,3 +23,6 @@ class DistinctCitizens(MeasureKind):
     role = "distinct"
     takes_field = False
     one_per_group = True
+
+    def partial(self, component: Component, keyed: pl.DataFrame) -> np.ndarray:
+        return per_key(keyed.unique([CITIZEN, KEY]), pl.len(), component.n_keys)

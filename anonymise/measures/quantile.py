@@ -2,11 +2,17 @@
 
 The measure's share is split evenly over its levels (multiples of 1/64). The
 candidates are public: every integer of a small integer range, else a grid of
-101 values. The score of level ``num/den`` moves by at most ``max(num, den -
-num)`` per record (:func:`anonymise.sensitivity.quantile_step`); groups compose
-in epsilon (pure DP) or in rho (zCDP, where the exponential mechanism's scale
-is ``sensitivity / sqrt(8 rho)``). Its accuracy is a rank error: records of
-rank by which the released candidate may miss the best one.
+101 values. A shard's partial is, per group, how many bounded values fall
+below each candidate and above it (two additive histograms over the gaps
+between candidates); the coordinator turns the totals into OpenDP's score
+``|den * #below - num * (#below + #above)|`` (as ``make_quantile_score_candidates``
+defines it) and picks a candidate per group with OpenDP's ``make_noisy_max``.
+The score of level ``num/den`` moves by at most ``max(num, den - num)`` per
+record (:func:`anonymise.sensitivity.quantile_step`); a citizen touches at most
+``l0`` groups, so the groups' losses add up to ``l0`` times one group's, in
+epsilon (pure DP) or in rho (zCDP, where the exponential mechanism's scale is
+``sensitivity / sqrt(8 rho)``). Its accuracy is a rank error: records of rank
+by which the released candidate may miss the best one.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, ClassVar
 
+import numpy as np
+import opendp.prelude as dp
 import polars as pl
 
 from anonymise.accuracy import quantile_rank_error
 from anonymise.measures.base import (
-    VALUE,
+    KEY,
     Accuracy,
     Component,
     MeasureKind,
@@ -34,6 +42,11 @@ from policies.catalog import FieldSpec
 
 QUANTILE_GRID = 64  # levels are multiples of 1/64 (see anonymise.sensitivity)
 QUANTILE_CANDIDATES = 101
+
+
+def output_measure(mechanism: str) -> Any:
+    """Pure DP for Laplace-noised queries, zero-concentrated DP for Gaussian ones."""
+    return dp.max_divergence() if mechanism == "laplace" else dp.zero_concentrated_divergence()
 
 
 def quantile_candidates(spec: FieldSpec) -> tuple[float, ...]:
@@ -100,15 +113,54 @@ class Quantile(MeasureKind):
     def candidates(self, spec: FieldSpec | None) -> tuple[float, ...]:
         return quantile_candidates(spec) if spec is not None else ()
 
-    def expression(
-        self, component: Component, scale: float, integer: bool, low: float, high: float
-    ) -> pl.Expr:
-        candidates: list[Any] = list(component.candidates)
-        if integer:
-            candidates = [int(c) for c in candidates]
-        column: Any = pl.col(component.field or "")  # OpenDP adds the ``dp`` namespace
-        expr: pl.Expr = column.dp.quantile(component.level, candidates, scale=scale)
-        return expr.alias(VALUE)
+    def partial(self, component: Component, keyed: pl.DataFrame) -> np.ndarray:
+        """Per group, counts of values in each gap between candidates, seen from both sides.
+
+        Row 0 counts values by ``#candidates <= value`` (so a candidate's
+        "below" count is the sum of gaps up to it), row 1 by ``#candidates <
+        value`` ("above": the sum of gaps after it).
+        """
+        candidates = np.asarray(component.candidates, dtype=np.float64)
+        gaps = len(candidates) + 1
+        out = np.zeros((2, component.n_keys, gaps), dtype=np.int64)
+        if not keyed.height:
+            return out
+        values = keyed[component.field or ""].cast(pl.Float64).to_numpy()
+        keys = keyed[KEY].to_numpy().astype(np.int64)
+        below = np.searchsorted(candidates, values, side="right")  # candidates <= value
+        above = np.searchsorted(candidates, values, side="left")  # candidates < value
+        for row, gap in enumerate((below, above)):
+            cells = np.bincount(keys * gaps + gap, minlength=component.n_keys * gaps)
+            out[row] = cells.reshape(component.n_keys, gaps)
+        return out
+
+    def scores(self, component: Component, total: np.ndarray) -> np.ndarray:
+        """OpenDP's quantile scores per group and candidate, from the summed gap counts."""
+        exact = Fraction(component.level or 0.5)
+        num, den = exact.numerator, exact.denominator
+        below = np.cumsum(total[0], axis=1)[:, :-1]
+        above = np.cumsum(total[1][:, ::-1], axis=1)[:, ::-1][:, 1:]
+        scores: np.ndarray = np.abs(den * below - num * (below + above))
+        return scores
+
+    def d_in(self, component: Component, pure: bool) -> float | int:
+        return quantile_step(component.level or 0.5) * component.spread.linf
+
+    def measurement(self, component: Component, scale: float, mechanism: str) -> Any:
+        """OpenDP's report-noisy-min over one group's candidate scores."""
+        domain = dp.vector_domain(dp.atom_domain(T="u64"))
+        return dp.m.make_noisy_max(
+            domain, dp.linf_distance(T="u64"), output_measure(mechanism), scale, negate=True
+        )
+
+    def loss(self, component: Component, measurement: Any, mechanism: str) -> float:
+        one_group = float(measurement.map(self.d_in(component, mechanism == "laplace")))
+        return one_group * min(component.spread.l0, component.n_keys)
+
+    def noisy(self, component: Component, measurement: Any, total: np.ndarray) -> list[Any]:
+        candidates = component.candidates
+        chosen = [measurement([int(v) for v in row]) for row in self.scores(component, total)]
+        return [candidates[i] for i in chosen]
 
     def component_accuracy(self, component: Component, scale: float, alpha: float) -> Accuracy:
         denominator = quantile_denominator(component.level or 0.5)

@@ -64,6 +64,7 @@ def _blueprints() -> list[Any]:
         ingestion,
         policies,
         releases,
+        transparency,
         whoami,
     )
 
@@ -76,4 +77,5 @@ def _blueprints() -> list[Any]:
         policies.blp,
         ingestion.blp,
         consents.blp,
+        transparency.blp,
     ]

@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 from flask import Response, abort, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from civicdata.api.audit_schemas import (
@@ -31,24 +30,20 @@ from civicdata.api.audit_schemas import (
     VerificationOut,
     event_filter,
 )
-from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
+from civicdata.audit.entries import (
+    EXPORT_TYPES,
+    NoSuchEntry,
+    ProofRangeError,
+    browse,
+    consistency_between,
+    entry_with_proof,
+    export_events,
+    look_up,
+)
 from civicdata.audit.export import witnessed_note
 from civicdata.audit.keys import checkpoint_key
-from civicdata.audit.queries import (
-    csv_chunks,
-    iter_events,
-    json_chunks,
-    list_events,
-    lookup_events,
-    prove_events,
-    search_actors,
-    signed_checkpoint,
-    signed_view,
-    verify_live_log,
-)
-from civicdata.audit.tree import prove_consistency
-from civicdata.models import AuditCheckpoint, AuditEvent
+from civicdata.audit.queries import signed_checkpoint, verify_live_log
 from civicdata.oauth.protect import require_oauth
 from civicdata.request_scope import current_platform, db_session
 from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
@@ -61,7 +56,6 @@ blp = Blueprint(
 )
 SCOPE = "audit:read"
 QUERY: dict[str, Any] = {"location": "query", "error_status_code": 400, "unknown": RAISE}
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 def _errors(*statuses: int) -> Any:
@@ -84,15 +78,19 @@ def _errors(*statuses: int) -> Any:
 @_errors(400, 401, 403)
 def list_audit_events(args: dict[str, Any]) -> Any:
     """Entries matching every filter given, newest first; follow ``next`` for older ones."""
-    session = db_session()
-    where = search_actors(session, current_platform().keys.blind_index, event_filter(args))
-    page = list_events(session, where, before=args.get("before"), limit=args["limit"])
+    platform = current_platform()
+    page = browse(
+        db_session(),
+        platform.keys.blind_index,
+        event_filter(args),
+        before=args.get("before"),
+        limit=args["limit"],
+    )
     following = None
     if page.next_before is not None:
         query: dict[str, Any] = {**request.args.to_dict(), "before": page.next_before}
         following = url_for("audit.list_audit_events", **query)
-    events = _with_actors([signed_view(event) for event in page.events])
-    return {"events": events, "next_before": page.next_before, "next": following}
+    return {"events": page.entries, "next_before": page.next_before, "next": following}
 
 
 @blp.route("/lookup")
@@ -102,15 +100,7 @@ def list_audit_events(args: dict[str, Any]) -> Any:
 @_errors(400, 401, 403)
 def lookup_audit_events(args: dict[str, Any]) -> Any:
     """Entries by leaf hash, by release or reservation id (their resource), or by query hash."""
-    return {
-        "events": _with_actors([signed_view(e) for e in lookup_events(db_session(), args["q"])])
-    }
-
-
-def _with_actors(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each view with what the directory says about its actor."""
-    known = describe_actors(db_session(), [view["actor"] for view in views])
-    return [{**view, "actor_info": known[view["actor"]]} for view in views]
+    return {"events": look_up(db_session(), args["q"])}
 
 
 @blp.route("/events/export")
@@ -130,18 +120,17 @@ def _with_actors(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @_errors(400, 401, 403)
 def export_audit_events(args: dict[str, Any]) -> Response:
     """Download the filtered view (same filters as the list, no paging) as CSV or JSON."""
-    platform, kind = current_platform(), args["format"]
-    where = search_actors(db_session(), platform.keys.blind_index, event_filter(args))
-    sessions = platform.sessions
-
-    def chunks() -> Any:
-        with sessions() as session:
-            events = iter_events(session, where)
-            yield from (csv_chunks if kind == "csv" else json_chunks)(events)
-
-    disposition = f'attachment; filename="audit-events.{kind}"'
+    platform = current_platform()
+    export = export_events(
+        db_session(),
+        platform.keys.blind_index,
+        platform.sessions,
+        event_filter(args),
+        args["format"],
+    )
+    disposition = f'attachment; filename="{export.filename}"'
     return Response(
-        chunks(), content_type=EXPORT_TYPES[kind], headers={"Content-Disposition": disposition}
+        export.chunks, content_type=export.media_type, headers={"Content-Disposition": disposition}
     )
 
 
@@ -156,26 +145,24 @@ def get_audit_event(index: int) -> Any:
     cover the entry yet); check it with RFC 9162 §2.1.3.2 and the checkpoint's
     signature with the public key from ``/audit/checkpoint``.
     """
-    session = db_session()
-    event = session.get(AuditEvent, index)
-    if event is None:
-        abort(404, description=f"no audit entry with index {index}")
     platform = current_platform()
     try:
-        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [event])
-    except CheckpointError as exc:
-        abort(409, description=f"the log cannot be proven: {exc}")
-    stored = session.get(AuditCheckpoint, proven.checkpoint.size)
+        found = entry_with_proof(db_session(), platform.signing, platform.audit_origin, index)
+    except NoSuchEntry:
+        abort(404, description=f"no audit entry with index {index}")
+    if found.proven is None:
+        abort(409, description=f"the log cannot be proven: {found.problem}")
+    event, proven = found.event, found.proven
     return {
         "index": event.id,
         "entry": event.entry,
         "leaf_hash": event.leaf_hash,
         "signature": event.signature,
-        "event": _with_actors([signed_view(event)])[0],
+        "event": found.signed,
         "inclusion": {
             "checkpoint_size": proven.checkpoint.size,
             "root_hash": proven.checkpoint.root,
-            "checkpoint": stored.note if stored else None,
+            "checkpoint": found.checkpoint_note,
             "proof": proven.proof,
             "verified": proven.verified,
         },
@@ -232,30 +219,18 @@ def get_consistency_proof(args: dict[str, Any]) -> Any:
     ``second`` may be at most the latest checkpoint's size, so both ends can be
     tied to signed roots; the stored checkpoints at either size are returned.
     """
-    session = db_session()
-    latest = session.scalar(select(AuditCheckpoint.size).order_by(AuditCheckpoint.size.desc()))
-    latest_size = latest or 0
-    first, second = args["first"], args.get("second", latest_size)
-    if second > latest_size:
-        _bad_query("second", f"beyond the latest checkpoint (size {latest_size})")
-    if first > second:
-        _bad_query("first", f"must not exceed second ({second})")
     try:
-        proof = prove_consistency(session, first, second)
+        proven = consistency_between(db_session(), args["first"], args.get("second"))
+    except ProofRangeError as exc:
+        _bad_query(exc.field, exc.message)
     except CheckpointError as exc:
         abort(409, description=f"the log cannot be proven: {exc}")
-    notes = {
-        cp.size: cp.note
-        for cp in session.scalars(
-            select(AuditCheckpoint).where(AuditCheckpoint.size.in_([first, second]))
-        )
-    }
     return {
-        "first": first,
-        "second": second,
-        "proof": proof,
-        "first_checkpoint": notes.get(first),
-        "second_checkpoint": notes.get(second),
+        "first": proven.first,
+        "second": proven.second,
+        "proof": proven.proof,
+        "first_checkpoint": proven.first_checkpoint,
+        "second_checkpoint": proven.second_checkpoint,
     }
 
 

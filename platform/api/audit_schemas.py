@@ -1,77 +1,26 @@
-"""Schemas of the auditor's API (and the portal's filter form, which parses the same way).
+"""Schemas of the auditor's API answers.
 
-Query strings are strict: an unknown parameter, a malformed time or an empty
-range is a 400 naming the parameter, never an unfiltered answer.
+The query schemas (filters, lookups, periods) live in
+:mod:`civicdata.audit.filters`, below the API, because the portal parses its
+forms with them too; they are re-exported here for the API's routes.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from civicdata.audit.queries import TEXT_FILTERS, EventFilter
+from civicdata.audit.filters import (
+    EventFilterQuery,
+    EventListQuery,
+    ExportQuery,
+    LookupQuery,
+    event_filter,
+)
 
-MAX_PAGE = 500
-DEFAULT_PAGE = 50
-FILTER_VALUE = validate.Length(min=1, max=200)
-
-
-class EventFilterQuery(Schema):
-    """Filters of the event list and export; times without an offset are UTC."""
-
-    from_ = fields.AwareDateTime(
-        data_key="from",
-        default_timezone=UTC,
-        metadata={"description": "Entries at or after this time (ISO 8601)."},
-    )
-    to = fields.AwareDateTime(
-        default_timezone=UTC, metadata={"description": "Entries before this time (ISO 8601)."}
-    )
-    actor = fields.String(
-        validate=FILTER_VALUE,
-        metadata={
-            "description": "an actor id (client:<id>, a pseudonym), a client's name"
-            " (substring) or a staff member's email"
-        },
-    )
-    action = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. api.access"})
-    decision = fields.String(validate=FILTER_VALUE, metadata={"description": "e.g. denied"})
-    department = fields.String(validate=FILTER_VALUE)
-    dataset = fields.String(validate=FILTER_VALUE)
-    purpose = fields.String(validate=FILTER_VALUE)
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **_: Any) -> None:
-        since, until = data.get("from_"), data.get("to")
-        if since is not None and until is not None and until <= since:
-            raise ValidationError("must be later than 'from'", "to")
-
-
-class EventListQuery(EventFilterQuery):
-    before = fields.Integer(
-        validate=validate.Range(min=0),
-        metadata={"description": "Cursor: only entries with a smaller index (from `next`)."},
-    )
-    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
-
-
-class ExportQuery(EventFilterQuery):
-    format = fields.String(
-        load_default="csv", validate=validate.OneOf(["csv", "json"]), metadata={"example": "csv"}
-    )
-
-
-def event_filter(args: dict[str, Any]) -> EventFilter:
-    """The loaded query as the filter of :mod:`civicdata.audit.queries`."""
-    texts: dict[str, Any] = {name: args.get(name) for name in TEXT_FILTERS}
-    return EventFilter(
-        since=args.get("from_"),
-        until=args.get("to"),
-        **texts,
-    )
+__all__ = ["EventFilterQuery", "EventListQuery", "ExportQuery", "LookupQuery", "event_filter"]
 
 
 class Hex(fields.Field):
@@ -90,7 +39,10 @@ class Base64(fields.Field):
 
 class ActorOut(Schema):
     kind = fields.String(metadata={"description": "client, staff, citizen or unknown"})
-    name = fields.String(allow_none=True, metadata={"description": "a client's name"})
+    name = fields.String(
+        allow_none=True,
+        metadata={"description": "a client's name or a staff member's display name"},
+    )
     role = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
 
@@ -115,14 +67,6 @@ class EventOut(Schema):
     )
     actor_info = fields.Nested(
         ActorOut, metadata={"description": "who the actor id is, from the directory"}
-    )
-
-
-class LookupQuery(Schema):
-    q = fields.String(
-        required=True,
-        validate=FILTER_VALUE,
-        metadata={"description": "a leaf hash (hex), a release or reservation id, a query hash"},
     )
 
 

@@ -3,18 +3,20 @@
 Entries name actors by id only (``client:<id>``, a staff account id, a citizen
 pseudonym), so the signed log carries no personal data. The auditor's views
 describe the ids from the directory the platform keeps: a client's name, role
-and department; a staff account's role and department. Citizens stay
-pseudonymous. Auditors may also search by a client's name or a staff member's
-email, which resolve to the actor ids the log holds (an email through its
-blind-index digest, never stored in clear).
+and department; a staff account's display name, role and department. Citizens
+stay pseudonymous. Auditors may also search by a client's or a staff member's
+name (case-insensitive, any part of it) or a staff member's email, which
+resolve to the actor ids the log holds (an email through its blind-index
+digest, never stored in clear).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicdata.identity.accounts import login_digest
@@ -36,7 +38,8 @@ class ActorInfo:
     department: str | None = None
 
     def label(self) -> str:
-        """``Transport app (analyst client, transport)``, ``auditor account``, ``citizen``."""
+        """``Transport app (department client, transport)``, ``Ana Pereira (analyst account,
+        transport)``, ``auditor account``, ``citizen``."""
         what = " ".join(p for p in (self.role, "client" if self.kind == "client" else None) if p)
         if self.kind == "staff":
             what = f"{self.role} account"
@@ -62,16 +65,27 @@ def describe_actors(session: Session, actors: Iterable[str]) -> dict[str, ActorI
     if others:
         for account in session.scalars(select(Account).where(Account.id.in_(others))):
             if account.citizen_id is None:
-                found[account.id] = ActorInfo("staff", None, account.role, account.department)
+                found[account.id] = ActorInfo(
+                    "staff", account.display_name, account.role, account.department
+                )
         for account in session.scalars(select(Account).where(Account.citizen_id.in_(others))):
             found[str(account.citizen_id)] = ActorInfo("citizen")
     return {actor: found.get(actor, ActorInfo("unknown")) for actor in wanted}
 
 
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _contains(name: str | None, needle: str) -> bool:
+    return name is not None and _fold(needle) in _fold(name)
+
+
 def actors_matching(session: Session, index: BlindIndex, text: str) -> tuple[str, ...]:
-    """Actor ids an auditor's search means: the id itself, clients by name, staff by email."""
+    """Actor ids an auditor's search means: the id itself, staff by email, and clients
+    and staff whose name contains the text (case-insensitive)."""
     matches = [text]
-    needle = text.strip().lower()
+    needle = " ".join(text.split())
     if "@" in needle:
         digest = login_digest(index, text.strip())
         staff = session.scalars(
@@ -79,11 +93,16 @@ def actors_matching(session: Session, index: BlindIndex, text: str) -> tuple[str
         )
         matches += list(staff)
     elif needle:
-        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clients = session.scalars(
-            select(OAuthClient.client_id)
-            .where(func.lower(OAuthClient.name).like(pattern, escape="\\"))
-            .limit(MAX_MATCHES)
+        # Matched here rather than with SQL's lower(), which folds only ASCII on
+        # SQLite: "élodie" must find "Élodie". Clients and staff are few.
+        clients = session.execute(select(OAuthClient.client_id, OAuthClient.name))
+        matches += [CLIENT_PREFIX + c for c, name in clients if _contains(name, needle)][
+            :MAX_MATCHES
+        ]
+        named = session.execute(
+            select(Account.id, Account.display_name).where(
+                Account.citizen_id.is_(None), Account.display_name.is_not(None)
+            )
         )
-        matches += [CLIENT_PREFIX + client for client in clients]
+        matches += [a for a, name in named if _contains(name, needle)][:MAX_MATCHES]
     return tuple(dict.fromkeys(matches))

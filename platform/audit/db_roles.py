@@ -3,7 +3,8 @@
 The schema owner (who runs ``civic db upgrade``) owns every table. The
 application connects as its own login role, which may read and write the
 working tables but may only ``INSERT`` and ``SELECT`` on the history tables:
-the audit log, its checkpoints and the consent history. Together with the
+the audit log, its checkpoints, the consent history and the published
+releases. Together with the
 append-only triggers of migration ``0005_audit_append_only`` (which refuse
 ``UPDATE``, ``DELETE`` and ``TRUNCATE`` for every role, the owner included),
 an application compromised through a bug can add entries but not edit or
@@ -17,13 +18,14 @@ import re
 
 from sqlalchemy import Connection, text
 
-#: Tables that are only ever appended to (see the 0005 migration's triggers).
+#: Tables that are only ever appended to (see the triggers of migrations 0005 and 0007).
 APPEND_ONLY_TABLES = (
     "audit_events",
     "audit_checkpoints",
     "audit_cosignatures",
     "consent_events",
     "notice_versions",
+    "public_releases",
 )
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

@@ -77,7 +77,7 @@ def restore_backup(
     platform.engine.dispose()
     with tempfile.TemporaryDirectory(prefix="civic-restore-") as folder:
         load(url, bundle.extract_database(path, manifest, Path(folder)), progress.advance)
-    migrations.upgrade(url)
+    migrations.upgrade(url, blind_index=platform.keys.blind_index)
     platform.engine.dispose()
     keys = _publish_keys(platform, snapshot)
     progress.step(f"published {keys} signing key(s) made since the backup")

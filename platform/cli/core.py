@@ -18,7 +18,7 @@ def init(civic: CivicContext) -> None:
     civic.config.instance_path.mkdir(parents=True, exist_ok=True)
     for path in ensure_keys(civic.config):
         click.echo(f"created {path}")
-    migrations.upgrade(civic.config.database_url)
+    migrations.upgrade(civic.config.database_url, blind_index=civic.platform.keys.blind_index)
     click.echo(f"database ready: {_safe_url(civic.config.database_url)}")
     _register_signing_keys(civic)
     synced = sync_city(civic.platform)
@@ -38,7 +38,9 @@ def db() -> None:
 @pass_civic
 def db_upgrade(civic: CivicContext, revision: str) -> None:
     """Apply migrations up to REVISION."""
-    migrations.upgrade(civic.config.database_url, revision)
+    migrations.upgrade(
+        civic.config.database_url, revision, blind_index=civic.platform.keys.blind_index
+    )
     click.echo(f"database at {revision}: {_safe_url(civic.config.database_url)}")
     if revision == "head":
         for path in ensure_signing_files(civic.config.keys_dir):

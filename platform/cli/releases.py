@@ -1,8 +1,11 @@
 """``civic releases verify FILE``: check a published release's signature offline.
 
 FILE is a release as the API returns it (``GET /api/v1/releases/<id>``): the
-``release`` document and its ``signature``, which names the key id. The key is
-taken from the published key history and refused unless it is a releases key.
+``release`` document and its ``signature``, which names the key id; or a public
+release as the transparency mirror returns it
+(``GET /api/v1/transparency/releases/<id>``), whose signature ``covers`` the
+public-release context. The key is taken from the published key history and
+refused unless it is a releases key.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import click
 from cryptography.exceptions import InvalidSignature
 
 from civicdata.cli.base import CivicContext, pass_civic, published_history
-from civicdata.releases import signing
+from civicdata.releases import publication, signing
 from civicdata.signing.material import SigningKeyError
 
 
@@ -45,13 +48,16 @@ def verify(ctx: click.Context, civic: CivicContext, file: Path, keys_file: Path 
         _failed(ctx, f"{file} is not JSON text: {exc}")
     document, signature, kid = _parts(ctx, body)
     history = published_history(civic, keys_file)
+    public = body["signature"].get("covers") == publication.COVERS
+    check = publication.verify if public else signing.verify
     try:
-        signing.verify(document, signature, kid, history)
+        check(document, signature, kid, history)
     except SigningKeyError as exc:
         _failed(ctx, str(exc))
     except InvalidSignature:
         _failed(ctx, "signature does not match: the release was altered or signed by another key")
-    click.echo(f"OK: release {document.get('id')} signed by {kid}")
+    kind = "public release" if public else "release"
+    click.echo(f"OK: {kind} {document.get('id')} signed by {kid}")
 
 
 def _parts(ctx: click.Context, body: Any) -> tuple[dict[str, Any], str, str]:

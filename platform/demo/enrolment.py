@@ -65,7 +65,13 @@ def enrol_citizens(
             }
         )
         keys.append(
-            {"citizen_id": cid, "master_key_id": key_id, "wrapped": wrapped, "created_at": now}
+            {
+                "citizen_id": cid,
+                "master_key_id": key_id,
+                "wrapped": wrapped,
+                "shard": cipher.shard,
+                "created_at": now,
+            }
         )
         references = dict(person.references)
         if email is not None:

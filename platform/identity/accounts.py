@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Collection
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from civicdata.vault.blind_index import BlindIndex
 
 STAFF_ROLES = ("analyst", "auditor", "operator")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
+MAX_NAME = 120
 
 
 class AccountError(ValueError):
@@ -153,6 +155,25 @@ def link_citizen_account(
     return account
 
 
+def staff_name(name: str) -> str:
+    """A staff member's display name as stored: trimmed, inner spaces collapsed.
+
+    Raises :class:`AccountError` (field ``name``) for an empty or overlong name
+    or one holding control or formatting characters.
+
+    >>> staff_name("  Ana   Pereira ")
+    'Ana Pereira'
+    """
+    cleaned = " ".join(unicodedata.normalize("NFC", name).split())
+    if not cleaned:
+        raise AccountError("name", "must not be empty")
+    if len(cleaned) > MAX_NAME:
+        raise AccountError("name", f"must be at most {MAX_NAME} characters")
+    if any(unicodedata.category(c).startswith("C") for c in cleaned):
+        raise AccountError("name", "must not contain control or formatting characters")
+    return cleaned
+
+
 def create_staff_account(
     session: Session,
     *,
@@ -163,21 +184,28 @@ def create_staff_account(
     password: str,
     department: str | None,
     departments: Collection[str],
+    name: str | None = None,
 ) -> Account:
-    """Create an analyst (of a department), auditor or operator account."""
+    """Create an analyst (of a department), auditor or operator account.
+
+    ``name`` is the display name auditors see beside the account's id in the
+    log (the log itself holds only the id); the password must not contain it.
+    """
     if role not in STAFF_ROLES:
         raise AccountError("role", f"must be one of {', '.join(STAFF_ROLES)}")
     if role == "analyst" and department not in departments:
         raise AccountError("department", f"an analyst needs a known department, not {department!r}")
     if role != "analyst" and department is not None:
         raise AccountError("department", f"a {role} belongs to no department")
-    _check(email, password)
+    display_name = None if name is None else staff_name(name)
+    _check(email, password, display_name)
     account = Account(
         id=new_account_id(),
         role=role,
         login_digest=_ensure_free(session, index, email),
         password_hash=passwords.hash(password),
         department=department,
+        display_name=display_name,
         email_verified_at=utcnow(),  # an operator vouches for staff addresses
     )
     session.add(account)
@@ -185,9 +213,25 @@ def create_staff_account(
     return account
 
 
+def staff_accounts(session: Session) -> list[Account]:
+    """Every staff account (no resident's), by role then display name."""
+    query = select(Account).where(Account.citizen_id.is_(None), Account.role.in_(STAFF_ROLES))
+    return sorted(session.scalars(query), key=lambda a: (a.role, a.display_name or "", a.id))
+
+
+def set_staff_name(account: Account, name: str) -> None:
+    """Give a staff account its display name; citizens stay pseudonymous (refused)."""
+    if account.citizen_id is not None or account.role not in STAFF_ROLES:
+        raise AccountError("email", "is a resident's account: residents have no display name")
+    account.display_name = staff_name(name)
+
+
 def account_personal_words(session: Session, vault: Vault, account: Account) -> list[str]:
-    """The words from a citizen account's own (sealed) email and name a password must avoid."""
-    citizen = session.get(Citizen, account.citizen_id) if account.citizen_id else None
+    """The words from an account's own name (a citizen's sealed email and name, a staff
+    member's display name) that a password must avoid."""
+    if account.citizen_id is None:
+        return personal_words(None, account.display_name)
+    citizen = session.get(Citizen, account.citizen_id)
     if citizen is None or citizen.erased_at is not None:
         return []
     cipher = vault.cipher(session, citizen.id)

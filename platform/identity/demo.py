@@ -12,7 +12,7 @@ generator calls::
 
 which creates citizen accounts for the first demo citizens (citizen1@demo.city
 ...), an analyst per department (analyst@<department>.demo.city), an auditor
-and an operator, plus four OAuth clients: a transport department client
+and an operator, each staff account with a made-up display name, plus four OAuth clients: a transport department client
 (``aggregates:request``), a data-source client (``ingest:trips``), an auditor
 client (``audit:read``) and a sample third-party citizen app with a loopback
 redirect URI. Client secrets are new on every run. Everything is written to
@@ -42,6 +42,7 @@ from civicdata.identity.accounts import (
     find_account,
     link_citizen_account,
     login_digest,
+    set_staff_name,
 )
 from civicdata.identity.models import Account
 from civicdata.identity.passwords import Passwords
@@ -55,6 +56,22 @@ CITIZEN_PASSWORD = "demo-citizen-password"  # noqa: S105 - development-only demo
 STAFF_PASSWORD = "demo-staff-password"  # noqa: S105 - development-only demo password
 DEMO_APP_REDIRECT_URI = "http://127.0.0.1:8400/callback"
 DEMO_CITIZEN_ACCOUNTS = 3
+# Made-up display names of the demo staff (no real person behind them): analysts
+# take them in their department's catalog order, then the auditor and operator.
+DEMO_STAFF_NAMES = (
+    "Ana Pereira",
+    "Kofi Mensah",
+    "Leila Haddad",
+    "Jonas Eriksson",
+    "Priya Patel",
+    "Mateo Rossi",
+    "Aiko Tanaka",
+    "Olga Novak",
+    "Farid Usman",
+    "Sofia Garcia",
+)
+DEMO_AUDITOR_NAME = "Greta Jensen"
+DEMO_OPERATOR_NAME = "Omar Larsen"
 
 
 @dataclass
@@ -133,20 +150,28 @@ def _client(session: Session, platform: Platform, spec: dict[str, Any]) -> dict[
     }
 
 
-def _staff(platform: Platform) -> list[tuple[str, str, str | None]]:
-    """(role, email, department) of every demo staff account."""
-    staff = [("analyst", f"analyst@{d}.demo.city", d) for d in platform.catalog.departments]
+def _staff(platform: Platform) -> list[tuple[str, str, str | None, str]]:
+    """(role, email, department, display name) of every demo staff account."""
+    staff = [
+        (
+            "analyst",
+            f"analyst@{d}.demo.city",
+            d,
+            DEMO_STAFF_NAMES[i] if i < len(DEMO_STAFF_NAMES) else f"{d.title()} Analyst",
+        )
+        for i, d in enumerate(platform.catalog.departments)
+    ]
     return [
         *staff,
-        ("auditor", "auditor@demo.city", None),
-        ("operator", "operator@demo.city", None),
+        ("auditor", "auditor@demo.city", None, DEMO_AUDITOR_NAME),
+        ("operator", "operator@demo.city", None, DEMO_OPERATOR_NAME),
     ]
 
 
 def demo_emails(platform: Platform) -> list[str]:
     """The email of every account the demo creates."""
     citizens = [f"citizen{n}@demo.city" for n in range(1, DEMO_CITIZEN_ACCOUNTS + 1)]
-    return citizens + [email for _, email, _ in _staff(platform)]
+    return citizens + [email for _, email, _, _ in _staff(platform)]
 
 
 def demo_accounts_present(session: Session, platform: Platform) -> list[str]:
@@ -222,9 +247,10 @@ def seed_demo_identity(
                 password=sign_in["password"],
             )
         credentials.citizens.append(sign_in)
-    for role, email, department in _staff(platform):
+    for role, email, department, name in _staff(platform):
         entry = _sign_in(session, platform, email, STAFF_PASSWORD)
-        if find_account(session, index, email) is None:
+        existing = find_account(session, index, email)
+        if existing is None:
             create_staff_account(
                 session,
                 index=index,
@@ -234,7 +260,11 @@ def seed_demo_identity(
                 password=entry["password"],
                 department=department,
                 departments=set(platform.catalog.departments),
+                name=name,
             )
+        elif existing.display_name is None:  # seeded before staff had names
+            set_staff_name(existing, name)
+        entry["name"] = name
         if role == "analyst":
             credentials.analysts[str(department)] = entry
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdata.db import Base, utcnow
@@ -18,11 +18,17 @@ class Account(Base):
     ``login_digest`` is the blind-index digest of the email (kind ``email``),
     never the email itself, so mail goes to the address the owner types (or,
     for a citizen, the sealed address on the pseudonym). A citizen account points at its citizen pseudonym;
-    an analyst belongs to a department. Raising ``session_version`` ends every
-    portal session of the account (sign-out everywhere, password change).
+    an analyst belongs to a department. Staff accounts carry a ``display_name``
+    so that auditors can tell who acted; citizens never do (they stay
+    pseudonymous, and the database refuses a name on a citizen's account).
+    Raising ``session_version`` ends every portal session of the account
+    (sign-out everywhere, password change).
     """
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("citizen_id IS NULL OR display_name IS NULL", name="staff_name"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     role: Mapped[str] = mapped_column(String(20))
@@ -32,6 +38,7 @@ class Account(Base):
         ForeignKey("citizens.id", ondelete="CASCADE"), unique=True
     )
     department: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(120))
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from civicdata.vault.blind_index import BlindIndex
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -17,6 +19,12 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Apply every migration up to ``revision``."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, blind_index: BlindIndex | None = None) -> None:
+    """Apply every migration up to ``revision``.
+
+    ``blind_index`` is the platform's keyed hash, which revisions that derive
+    keyed values from stored ids need for existing rows (record shards).
+    """
+    cfg = alembic_config(url)
+    cfg.attributes["blind_index"] = blind_index
+    command.upgrade(cfg, revision)

@@ -8,6 +8,7 @@ from civicdata.models.records import RecordBlock
 from civicdata.models.releases import (
     BudgetAccount,
     BudgetReservation,
+    PublicRelease,
     StoredRelease,
 )
 from civicdata.models.signing import SigningKeyRecord
@@ -26,6 +27,7 @@ __all__ = [
     "Ingestion",
     "KeyEncryptionKey",
     "MasterKeyState",
+    "PublicRelease",
     "RecordBlock",
     "SigningKeyRecord",
     "SourceRecord",

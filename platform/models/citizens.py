@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdata.db import Base, utcnow
@@ -38,6 +38,9 @@ class CitizenKey(Base):
     )
     master_key_id: Mapped[str] = mapped_column(String(64), index=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    # The citizen's record shard (civicdata.vault.record_shards): a release's shard
+    # task reads the keys of its shards only.
+    shard: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rewrapped_at: Mapped[datetime | None]
 

@@ -22,6 +22,7 @@ class RecordBlock(Base):
     __table_args__ = (
         Index("ix_record_blocks_dataset_citizen", "dataset", "citizen_id"),
         Index("ix_record_blocks_dataset_bucket_citizen", "dataset", "bucket", "citizen_id"),
+        Index("ix_record_blocks_dataset_shard_bucket", "dataset", "shard", "bucket"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -34,6 +35,9 @@ class RecordBlock(Base):
     # fall in; NULL: any time (blocks written before buckets, or a dataset
     # without one), read by every scan of the dataset.
     bucket: Mapped[int | None] = mapped_column(Integer)
+    # The citizen's record shard: a keyed hash of their id (civicdata.vault.record_shards),
+    # so a release's shard task reads whole citizens and nothing else.
+    shard: Mapped[int] = mapped_column(Integer)
     n_records: Mapped[int] = mapped_column(Integer)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

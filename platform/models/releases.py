@@ -11,6 +11,8 @@
   spent rows count against the budgets of every window they fall in.
 - ``releases``: the signed release documents, keyed for re-use by query hash,
   policy and policy-set hash.
+- ``public_releases``: the signed public statements of the releases whose
+  policy is public, which the transparency page shows.
 
 Which citizens a release used is not stored: it follows from the append-only
 consent history and the record blocks (see :mod:`civicdata.releases.privacy_loss`),
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicdata.db import Base, utcnow
@@ -91,3 +93,28 @@ class StoredRelease(Base):
     key_id: Mapped[str] = mapped_column(String(64))
     consent_checked_at: Mapped[datetime]  # the instant whose consents decided who counted
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublicRelease(Base):
+    """A release its policy made public: the public statement of it, signed on its own.
+
+    Written in the same transaction as the release, only when the policy that
+    granted it was marked ``public`` at that moment. ``document`` is the release
+    document without who asked (only the department stays), as canonical JSON,
+    and ``signature`` is the releases key's signature over the public-release
+    context (:mod:`civicdata.releases.publication`). The transparency page reads
+    only this table, never ``releases``. ``seq`` orders and pages the feed.
+    """
+
+    __tablename__ = "public_releases"
+    __table_args__ = (Index("ix_public_releases_dataset", "dataset", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), unique=True)
+    dataset: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(63))
+    document: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

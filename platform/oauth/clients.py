@@ -9,11 +9,12 @@ The secret is returned once and stored only as a digest.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicdata.oauth.credentials import digest, new_secret
@@ -109,3 +110,14 @@ def register_client(
     session.add(client)
     session.flush()
     return RegisteredClient(client=client, secret=secret)
+
+
+def client_names(session: Session, client_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the registered clients among ``client_ids``, by id (others are left out)."""
+    wanted = {c for c in client_ids if c}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(OAuthClient.client_id, OAuthClient.name).where(OAuthClient.client_id.in_(wanted))
+    )
+    return {client_id: name for client_id, name in found}

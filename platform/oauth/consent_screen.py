@@ -1,19 +1,20 @@
 """What the consent screen shows, in the citizen's language, and what they ticked.
 
 Each requested ``purpose:<id>`` scope becomes a checkbox with the purpose's
-plain-language notice (title, text, controller, notice version). Other scopes
-are listed as what the app will be able to do. The citizen may untick
-purposes; they can never grant one that was not asked.
+plain-language notice (title, text, controller, notice version), ticked
+already when the citizen's consent to it is active. Other scopes are listed as
+what the app will be able to do. The citizen may untick purposes; they can
+never grant one that was not asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from civicdata.i18n import DEFAULT_LOCALE, lazy_gettext
 from civicdata.oauth import scopes as scope_lib
-from consent.purposes import Purpose
+from consent.purposes import CONSENT_BASES, Purpose
 
 # What each non-purpose scope lets an app do, in the reader's words (translated
 # in civicdata/translations like every other portal string).
@@ -35,6 +36,8 @@ class PurposeChoice:
     text: str
     controller: str
     notice_version: str
+    given: bool = False  # the citizen's consent to it is active: the box starts ticked
+    consent_based: bool = True  # else a public task, which the citizen may object to
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,13 @@ class ConsentView:
 
 
 def describe(
-    scope: str, purposes: Mapping[str, Purpose], departments: Mapping[str, str], language: str
+    scope: str,
+    purposes: Mapping[str, Purpose],
+    departments: Mapping[str, str],
+    language: str,
+    given: Collection[str] = (),
 ) -> ConsentView:
-    """The consent screen for the (validated) requested ``scope``, in ``language``.
+    """The consent screen for the (validated) requested ``scope``, in ``language``; ``given``: active purposes.
 
     ``language`` is the page's locale (:func:`civicdata.i18n.current_locale`),
     which also translates the abilities.
@@ -56,7 +63,8 @@ def describe(
     abilities = []
     for item in scope_lib.split(scope):
         if item.startswith(scope_lib.PURPOSE_PREFIX):
-            purpose = purposes[item[len(scope_lib.PURPOSE_PREFIX) :]]
+            purpose_id = item[len(scope_lib.PURPOSE_PREFIX) :]
+            purpose = purposes[purpose_id]
             notice = purpose.notice.get(language) or purpose.notice[DEFAULT_LOCALE]
             choices.append(
                 PurposeChoice(
@@ -65,6 +73,8 @@ def describe(
                     text=notice.text,
                     controller=departments.get(purpose.controller, purpose.controller),
                     notice_version=purpose.notice_hash[:12],
+                    given=purpose_id in given,
+                    consent_based=purpose.legal_basis in CONSENT_BASES,
                 )
             )
         else:

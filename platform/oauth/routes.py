@@ -32,6 +32,7 @@ from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.oauth.server import endpoint_response, token_response
 from civicdata.oauth.state import oauth_state
 from civicdata.request_scope import current_platform, db_session
+from consent.status import states
 
 bp = Blueprint("oauth", __name__)
 
@@ -97,7 +98,9 @@ def authorize() -> ResponseReturnValue:
     language = current_locale()  # lang, then the remembered choice, ui_locales, Accept-Language
     departments = {d.id: d.name for d in platform.catalog.departments.values()}
     if request.method == "GET":
-        view = describe(grant.request.scope, platform.purposes, departments, language)
+        found = states(db_session(), str(account.citizen_id), platform.purposes, utcnow())
+        given = {pid for pid, state in found.items() if state.active}
+        view = describe(grant.request.scope, platform.purposes, departments, language, given)
         return render_template(
             "oauth/consent.html",
             client=grant.client,

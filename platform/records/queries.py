@@ -10,6 +10,11 @@ the blocks (:func:`dataset_query`) each come from one table, filtered by
 ``citizen_id = ANY(:ids)``, which PostgreSQL hashes or answers by index
 probes, linear whatever it believes. SQLite (whose planner uses no such
 statistics here) keeps one statement joining blocks to keys.
+
+A release's shard task reads by record shard instead: the blocks and the
+keys of its shards (``shard = ANY(:shards)``, indexed on both tables), with
+the eligible citizens applied while streaming, so no task sends or probes the
+whole eligibility list.
 """
 
 from __future__ import annotations
@@ -18,7 +23,18 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from psycopg.pq import Format
-from sqlalchemy import ARRAY, Connection, Select, String, any_, bindparam, event, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    event,
+    or_,
+    select,
+)
 
 from civicdata.models import CitizenKey, RecordBlock
 
@@ -36,12 +52,19 @@ def _ids(name: str, values: Collection[str]) -> Any:
     return any_(bindparam(name, list(values), type_=ARRAY(String)))
 
 
+def _shards(column: Any, shards: Collection[int], postgresql: bool) -> Any:
+    if postgresql:
+        return column == any_(bindparam("shards", sorted(shards), type_=ARRAY(Integer)))
+    return column.in_(sorted(shards))
+
+
 def dataset_query(
     dataset: str,
     citizen_ids: CitizenFilter = None,
     *,
     postgresql: bool = False,
     buckets: Collection[int] | None = None,
+    shards: Collection[int] | None = None,
 ) -> tuple[Select[Any], set[str] | None]:
     """The blocks statement, and the id set to apply while streaming (long lists on SQLite).
 
@@ -49,7 +72,8 @@ def dataset_query(
     by the citizen's (master_key_id, wrapped) from an outer join. On
     PostgreSQL ``citizen_ids`` must be a collection (resolve a ``Select``
     first) and is bound as one array. With ``buckets``, only blocks of those
-    time buckets or of none are read.
+    time buckets or of none are read; with ``shards``, only blocks of those
+    record shards, and a collection of ids is applied while streaming.
     """
     columns = [
         _blocks.c.id,
@@ -68,6 +92,10 @@ def dataset_query(
     if buckets is not None:
         chosen = sorted(set(buckets))
         query = query.where(or_(_blocks.c.bucket.in_(chosen), _blocks.c.bucket.is_(None)))
+    if shards is not None:
+        query = query.where(_shards(_blocks.c.shard, shards, postgresql))
+        if citizen_ids is not None and not isinstance(citizen_ids, Select):
+            return query, set(citizen_ids)
     if citizen_ids is None:
         return query, None
     if isinstance(citizen_ids, Select):
@@ -93,11 +121,15 @@ def resolve_citizens(connection: Connection, citizen_ids: Select[Any]) -> list[s
 
 
 def wrapped_keys(
-    connection: Connection, citizen_ids: Collection[str] | None
+    connection: Connection,
+    citizen_ids: Collection[str] | None,
+    shards: Collection[int] | None = None,
 ) -> dict[str, tuple[str, bytes]]:
-    """citizen id -> (master key id, wrapped data key), for ``citizen_ids`` or everyone."""
+    """citizen id -> (master key id, wrapped data key): of ``shards``, of ``citizen_ids`` or all."""
     query = select(_keys.c.citizen_id, _keys.c.master_key_id, _keys.c.wrapped)
-    if citizen_ids is not None:
+    if shards is not None:
+        query = query.where(_shards(_keys.c.shard, shards, postgresql=True))
+    elif citizen_ids is not None:
         query = query.where(_keys.c.citizen_id == _ids("key_ids", citizen_ids))
     return {cid: (key_id, bytes(wrapped)) for cid, key_id, wrapped in connection.execute(query)}
 

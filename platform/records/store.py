@@ -111,6 +111,7 @@ def write_blocks(
                     "dataset": codec.dataset,
                     "layout": codec.layout,
                     "bucket": bucket,
+                    "shard": cipher.shard,
                     "n_records": len(part),
                     "ciphertext": cipher.seal(plaintext, codec.dataset, FIELD, block_id),
                     "created_at": now,
@@ -128,9 +129,11 @@ def write_blocks(
 class _ScanBuilder:
     """Decrypts streamed blocks batch by batch and assembles numpy columns.
 
-    Each citizen's data key is unwrapped on their first block and kept (32
-    bytes) for their later blocks, so the query needs no ORDER BY (a sort
-    would cost PostgreSQL more than the rest of the read).
+    Each citizen's data key is unwrapped once, on their first block, and
+    kept as a prepared cipher with the citizen's part of the associated data,
+    so their later blocks (one per time bucket) cost one decryption each and
+    the query needs no ORDER BY (a sort would cost PostgreSQL more than the
+    rest of the read).
     """
 
     def __init__(
@@ -140,43 +143,43 @@ class _ScanBuilder:
         self.keys = keys  # read beforehand (PostgreSQL), else joined to each block
         self.codec = RecordCodec(spec)
         self.vault = vault
-        self.citizens: dict[str, tuple[int, bytes]] = {}  # id -> (position, data key)
+        # id -> (position, prepared cipher, associated data up to the block id)
+        self.citizens: dict[str, tuple[int, AESGCM, bytes]] = {}
         self.arrays: list[np.ndarray] = []
         self.owners: list[np.ndarray] = []
-        self._last: tuple[str, AESGCM] | None = None
 
-    def _aead(
+    def _citizen(
         self, citizen_id: str, key_id: str | None, wrapped: bytes | None
-    ) -> tuple[int, AESGCM]:
-        known = self.citizens.get(citizen_id)
-        if known is None:
-            if key_id is None or wrapped is None:
-                raise MissingKeyError(f"citizen {citizen_id} has record blocks but no data key")
-            known = (len(self.citizens), self.vault.unwrap(citizen_id, key_id, wrapped).key)
-            self.citizens[citizen_id] = known
-        elif self._last is not None and self._last[0] == citizen_id:
-            return known[0], self._last[1]
-        aead = AESGCM(known[1])
-        self._last = (citizen_id, aead)
-        return known[0], aead
+    ) -> tuple[int, AESGCM, bytes]:
+        if key_id is None or wrapped is None:
+            raise MissingKeyError(f"citizen {citizen_id} has record blocks but no data key")
+        key = self.vault.unwrap_key(citizen_id, key_id, wrapped)
+        prefix = associated_data(citizen_id, self.codec.dataset, FIELD, "")
+        known = (len(self.citizens), AESGCM(key), prefix)
+        self.citizens[citizen_id] = known
+        return known
 
     def add(self, rows: Sequence[Any], wanted: set[str] | None) -> None:
-        codec, dataset = self.codec, self.codec.dataset
+        codec = self.codec
         itemsize = codec.dtype.itemsize
         bodies: list[memoryview] = []
         counts: list[int] = []
         owners: list[int] = []
         buckets: list[int] = []
-        keys = self.keys
+        keys, citizens = self.keys, self.citizens
         for row in rows:
             block_id, citizen_id, layout, bucket, ciphertext = row[:5]
             if wanted is not None and citizen_id not in wanted:
                 continue
             codec.check_layout(block_id, layout)
-            key_id, wrapped = row[5:] if keys is None else keys.get(citizen_id, (None, None))
-            position, aead = self._aead(citizen_id, key_id, wrapped)
-            ad = associated_data(citizen_id, dataset, FIELD, block_id)
-            body = codec.body(block_id, open_with(aead, ciphertext, ad))
+            known = citizens.get(citizen_id)
+            if known is None:
+                key_id, wrapped = row[5:] if keys is None else keys.get(citizen_id, (None, None))
+                known = self._citizen(citizen_id, key_id, wrapped)
+            position, aead, prefix = known
+            if "\x00" in block_id:
+                raise CodecError("a block id holds a NUL character")
+            body = codec.body(block_id, open_with(aead, ciphertext, prefix + block_id.encode()))
             bodies.append(body)
             counts.append(len(body) // itemsize)
             owners.append(position)
@@ -213,6 +216,7 @@ def scan_dataset(
     citizen_ids: CitizenFilter = None,
     *,
     buckets: Collection[int] | None = None,
+    shards: Collection[int] | None = None,
     batch_size: int = SCAN_BATCH,
 ) -> pl.DataFrame:
     """Every record of ``dataset`` (optionally only of some citizens) as a Polars frame.
@@ -225,7 +229,9 @@ def scan_dataset(
     separately (see :mod:`civicdata.records.queries`).
     Reads inside the caller's transaction when given a session. ``buckets``
     (see :func:`~civicdata.records.buckets.query_buckets`) limits the read to
-    blocks of those time buckets, and blocks of none.
+    blocks of those time buckets, and blocks of none. ``shards`` limits it to
+    the citizens of those record shards (a release's shard task), reading
+    only their blocks and keys.
     """
     connection = _connection(db)
     postgresql = connection.dialect.name == "postgresql"
@@ -233,8 +239,10 @@ def scan_dataset(
     if postgresql:
         if isinstance(citizen_ids, Select):
             citizen_ids = resolve_citizens(connection, citizen_ids)
-        keys = wrapped_keys(connection, citizen_ids)
-    query, wanted = dataset_query(dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets)
+        keys = wrapped_keys(connection, citizen_ids, shards)
+    query, wanted = dataset_query(
+        dataset.id, citizen_ids, postgresql=postgresql, buckets=buckets, shards=shards
+    )
     builder = _ScanBuilder(dataset, vault, keys)
     for rows in _prefetched(stream_batches(connection, query, batch_size)):
         builder.add(rows, wanted)

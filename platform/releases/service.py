@@ -8,10 +8,16 @@
 3. reserve: lock the budget rows, evaluate the policy on the balances, insert
    a ``reserved`` row and the audit entries, commit (a denial is committed and
    audited too, then raised as :class:`~civicdata.releases.errors.Denied`);
-4. read only the records of citizens whose consent is active now (one query),
-   run the engine with the reserved epsilon and the policy's bounds;
+4. read the citizens whose consent is active now (one query), then run the
+   engine with the reserved epsilon and the policy's bounds: its shard tasks
+   (:mod:`~civicdata.releases.executors`, in process, on local worker
+   processes or on Dask) read, decrypt, bound and aggregate only those
+   citizens' records in the time buckets the query needs, and it draws the
+   noise on the totals, reporting ``progress(done, total)`` per shard task;
 5. store and sign the release (with the instant its consents were checked), mark the reservation
-   spent and audit the spend, all in one transaction, before returning.
+   spent and audit the spend, all in one transaction, before returning; when the
+   policy is ``public``, its signed public statement is stored (and audited) in
+   that same transaction (:mod:`civicdata.releases.publication`).
 
 A failure after the engine started leaves the reservation spent; a failure
 before it releases the reservation. Audit entries carry department, dataset,
@@ -32,6 +38,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from anonymise.canonical import query_hash
+from anonymise.partials import Progress
 from anonymise.planning import UnreachableAccuracy, epsilon_for_accuracy
 from anonymise.query import Query, QuerySchema
 from anonymise.release import release as run_release
@@ -41,10 +48,11 @@ from civicdata.audit.log import iso_utc
 from civicdata.context import Platform
 from civicdata.db import utcnow
 from civicdata.models import StoredRelease
-from civicdata.records import scan_dataset
 from civicdata.records.buckets import query_buckets
-from civicdata.releases import ledger, signing
+from civicdata.records.queries import resolve_citizens
+from civicdata.releases import ledger, publication, signing
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
+from civicdata.releases.executors import ShardedRecords, executor_for
 from civicdata.releases.policy_request import bounds_for, candidates, decide, likely_policy
 from civicdata.releases.store import (
     Published,
@@ -132,8 +140,13 @@ class ReleaseService:
 
     # -- the flow --------------------------------------------------------------
 
-    def request(self, requester: Requester, payload: Any) -> Outcome:
-        """Release the query in ``payload`` for ``requester`` (see the module docstring)."""
+    def request(
+        self, requester: Requester, payload: Any, *, progress: Progress | None = None
+    ) -> Outcome:
+        """Release the query in ``payload`` for ``requester`` (see the module docstring).
+
+        ``progress(done, total)`` is called as the engine's shard tasks finish.
+        """
         parsed = self.parse(requester.department, payload)
         if not parsed.fresh:
             stored = self._serve_stored(requester, parsed)
@@ -141,7 +154,9 @@ class ReleaseService:
                 return stored
         reservation, decision = self._reserve(requester, parsed)
         assert decision.policy is not None  # allowed
-        published, charged = self._release(requester, parsed, decision.policy, reservation)
+        published, charged = self._release(
+            requester, parsed, decision.policy, reservation, progress
+        )
         return Outcome(published, False, charged, decision)
 
     def _audit_details(self, parsed: Parsed, requester: Requester) -> dict[str, Any]:
@@ -264,7 +279,12 @@ class ReleaseService:
             return reservation.id, decision
 
     def _release(
-        self, requester: Requester, parsed: Parsed, policy: Policy, reservation_id: str
+        self,
+        requester: Requester,
+        parsed: Parsed,
+        policy: Policy,
+        reservation_id: str,
+        progress: Progress | None,
     ) -> tuple[Published, Cost]:
         """Read, run, store, sign and settle; on failure charge or give back the budget."""
         catalog, platform = self.platform.catalog, self.platform
@@ -273,21 +293,25 @@ class ReleaseService:
         try:
             with platform.sessions() as session:
                 consent_at = utcnow()
-                eligible = eligible_subjects(parsed.query.purpose, consent_at)
-                buckets = query_buckets(dataset, parsed.query.filters)
-                frame = scan_dataset(
-                    session, platform.vault, dataset, citizen_ids=eligible, buckets=buckets
+                eligible = frozenset(
+                    resolve_citizens(
+                        session.connection(), eligible_subjects(parsed.query.purpose, consent_at)
+                    )
                 )
                 session.rollback()  # end the read before writing (SQLite: no stale snapshot)
+                platform.vault.check_unwrap()  # a node without a master key: 503, not charged
+                records = ShardedRecords(
+                    executor_for(platform), eligible, query_buckets(dataset, parsed.query.filters)
+                )
                 engine_started = True
                 result = self.engine(
                     parsed.query,
-                    frame,
+                    records,
                     catalog,
                     parsed.epsilon,
                     bounds=bounds_for(policy, dataset),
+                    progress=progress,
                 )
-                del frame
                 return self._publish(
                     session, requester, parsed, policy, reservation_id, result, consent_at
                 )
@@ -348,6 +372,8 @@ class ReleaseService:
         )
         session.flush()  # the first write: takes SQLite's write lock, the row for the FK
         ledger.settle(session, reservation_id, "spent", created, cost=cost, release_id=release_id)
+        if policy.public:  # as the policy stood when the release was made
+            publication.publish(session, document, signer, created)
         record_event(
             session,
             actor=requester.actor,
@@ -360,6 +386,15 @@ class ReleaseService:
             mechanism=result.mechanism,
             **self._audit_details(parsed, requester),
         )
+        if policy.public:
+            record_event(
+                session,
+                actor=requester.actor,
+                action="release.publish",
+                resource=release_id,
+                policy_id=policy.id,
+                **self._audit_details(parsed, requester),
+            )
         session.commit()
         return Published(release_id, document, signature, key_id, requester.department), cost
 

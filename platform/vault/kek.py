@@ -85,6 +85,13 @@ class ShardKeys:
                 raise KeyUnavailableError(f"key-encryption key {key_id!r} does not exist", key_id)
         return cipher
 
+    def check_all(self) -> None:
+        """Raise :class:`KeyUnavailableError` unless every stored shard key unwraps here."""
+        with self._sessions() as session:
+            key_ids = list(session.scalars(select(_table.c.id)))
+        for key_id in key_ids:
+            self.aead(key_id)
+
     def forget(self) -> None:
         """Drop every unwrapped shard key; the next use unwraps them again."""
         with self._lock:

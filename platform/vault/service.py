@@ -33,6 +33,7 @@ from civicdata.vault.envelope import (
 )
 from civicdata.vault.kek import KEK_PREFIX, ShardKeys, is_kek_id
 from civicdata.vault.keyring import KeyManager, KeyringError
+from civicdata.vault.record_shards import record_shard
 from civicdata.vault.states import KeyStates
 
 
@@ -42,10 +43,15 @@ def _wrap_ad(citizen_id: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class CitizenCipher:
-    """A citizen's unwrapped data key, ready to seal and open many ciphertexts."""
+    """A citizen's unwrapped data key, ready to seal and open many ciphertexts.
+
+    ``shard`` is the citizen's record shard (:mod:`civicdata.vault.record_shards`),
+    written beside the blocks sealed with it.
+    """
 
     citizen_id: str
     key: bytes
+    shard: int
 
     def seal(self, plaintext: bytes, table: str, field: str, record_id: str) -> bytes:
         return seal(self.key, plaintext, associated_data(self.citizen_id, table, field, record_id))
@@ -73,6 +79,7 @@ class Vault:
         kek_seconds: float = 300.0,
     ) -> None:
         self.keys = keys
+        self.index = index
         self.states = KeyStates(sessions, keys, state_seconds)
         self.shards = ShardKeys(sessions, keys, self.states, index, shards, kek_seconds)
 
@@ -84,12 +91,28 @@ class Vault:
         data_key = os.urandom(KEY_BYTES)
         key_id = self.shards.shard_of(citizen_id)
         wrapped = seal_with(self.shards.aead(key_id), data_key, _wrap_ad(citizen_id))
-        return CitizenCipher(citizen_id, data_key), key_id, wrapped
+        return CitizenCipher(citizen_id, data_key, self.record_shard(citizen_id)), key_id, wrapped
+
+    def check_unwrap(self) -> None:
+        """Raise :class:`KeyUnavailableError` unless this node can unwrap every shard key.
+
+        A release checks it before its engine starts, so a node lacking a master
+        key answers 503 and gives the budget back instead of failing half-way.
+        """
+        self.shards.check_all()
+
+    def record_shard(self, citizen_id: str) -> int:
+        """The citizen's record shard (a keyed hash of their id)."""
+        return record_shard(self.index, citizen_id)
 
     def create_key(self, session: Session, citizen_id: str) -> CitizenCipher:
         """Create and store (wrapped) a new data key for a new citizen."""
         cipher, key_id, wrapped = self._wrap(citizen_id)
-        session.add(CitizenKey(citizen_id=citizen_id, master_key_id=key_id, wrapped=wrapped))
+        session.add(
+            CitizenKey(
+                citizen_id=citizen_id, master_key_id=key_id, wrapped=wrapped, shard=cipher.shard
+            )
+        )
         return cipher
 
     def generate_key(self, citizen_id: str) -> tuple[CitizenCipher, str, bytes]:
@@ -97,6 +120,11 @@ class Vault:
         return self._wrap(citizen_id)
 
     def unwrap(self, citizen_id: str, master_key_id: str, wrapped: bytes) -> CitizenCipher:
+        """Unwrap one stored data key into a cipher (sealing, opening, re-wrapping)."""
+        key = self.unwrap_key(citizen_id, master_key_id, wrapped)
+        return CitizenCipher(citizen_id, key, self.record_shard(citizen_id))
+
+    def unwrap_key(self, citizen_id: str, master_key_id: str, wrapped: bytes) -> bytes:
         """Unwrap one stored data key read by the caller's own query (streaming scans).
 
         ``master_key_id`` is the stored id of the wrapping key: a shard's
@@ -111,7 +139,7 @@ class Vault:
         else:
             self.states.check_unwrap(master_key_id)
             key = self.keys.unwrap(master_key_id, wrapped, ad)
-        return CitizenCipher(citizen_id, key)
+        return key
 
     def cipher(self, session: Session, citizen_id: str) -> CitizenCipher:
         """The citizen's cipher; :class:`KeyError` if their key is gone (erased)."""

@@ -1,16 +1,14 @@
 """The auditor's portal pages: browse, prove, verify and export the signed log.
 
-Thin: parse the query, call :mod:`civicdata.audit.queries` or
-:mod:`policies.history`, render. Each page an auditor opens is itself an audit
-entry (``portal.access``), as every API read is. Filters parse exactly as the
-API's do (:mod:`civicdata.api.audit_schemas`), so a bad filter is a 400 that
-names the field and shows the form again.
+Thin: parse the query, call the services of :mod:`civicdata.audit` (the same
+ones the API calls) or :mod:`policies`, render. Each page an auditor opens is
+itself an audit entry (``portal.access``), as every API read is. Filters parse
+exactly as the API's do (:mod:`civicdata.audit.filters`), so a bad filter is a
+400 that names the field and shows the form again.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,37 +16,32 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, ValidationError
 
-from civicdata.api.audit_schemas import EventListQuery, ExportQuery, event_filter
 from civicdata.audit import record_event_committed
-from civicdata.audit.actors import describe_actors
 from civicdata.audit.checkpoints import CheckpointError
-from civicdata.audit.export import export_lines
-from civicdata.audit.kept import check_kept
-from civicdata.audit.queries import (
-    csv_chunks,
-    decisions_seen,
-    iter_events,
-    json_chunks,
-    list_events,
-    lookup_events,
-    prove_events,
-    search_actors,
-    signed_checkpoint,
-    signed_view,
-    verify_live_log,
+from civicdata.audit.entries import (
+    Export,
+    NoSuchEntry,
+    browse,
+    entry_with_proof,
+    export_events,
+    export_log,
+    look_up,
 )
+from civicdata.audit.filters import ComparisonQuery, EventListQuery, ExportQuery, event_filter
+from civicdata.audit.kept import check_kept
+from civicdata.audit.queries import decisions_seen, verify_live_log
 from civicdata.i18n import gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
-from civicdata.models import AuditEvent
 from civicdata.request_scope import current_platform, db_session
 from civicdata.witness.client import cosignatures_of, latest_witnessed, parse_witnesses
+from policies.compare import compare_at, summary
 from policies.history import HistoryError, policy_set_at
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 FILTER_FIELDS = ("from", "to", "actor", "action", "decision", "department", "dataset", "purpose")
 LOOKUP_MAX = 200
-DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+DOWNLOADS = ("csv", "json")
 
 
 def _log_access() -> None:
@@ -91,20 +84,15 @@ def events() -> ResponseReturnValue:
         args = EventListQuery().load(values, unknown=RAISE)
     except ValidationError as exc:
         return render_template("auditor/events.html", errors=exc.messages, page=None, **form), 400
-    where = search_actors(session, platform.keys.blind_index, event_filter(args))
-    page = list_events(session, where, before=args.get("before"), limit=args["limit"])
-    filters = {k: v for k, v in values.items() if k in FILTER_FIELDS}
-    rows = [signed_view(e) for e in page.events]
-    actors = describe_actors(session, [row["actor"] for row in rows])
-    return render_template(
-        "auditor/events.html",
-        errors={},
-        page=page,
-        rows=rows,
-        actors=actors,
-        filters=filters,
-        **form,
+    page = browse(
+        session,
+        platform.keys.blind_index,
+        event_filter(args),
+        before=args.get("before"),
+        limit=args["limit"],
     )
+    filters = {k: v for k, v in values.items() if k in FILTER_FIELDS}
+    return render_template("auditor/events.html", errors={}, page=page, filters=filters, **form)
 
 
 @bp.get("/lookup")
@@ -114,11 +102,9 @@ def lookup() -> ResponseReturnValue:
     _log_access()
     term = request.args.get("q", "").strip()
     if len(term) > LOOKUP_MAX:
-        return render_template("auditor/lookup.html", term=term, rows=None, actors={}), 400
-    session = db_session()
-    rows = [signed_view(e) for e in lookup_events(session, term)] if term else None
-    actors = describe_actors(session, [row["actor"] for row in rows or []])
-    return render_template("auditor/lookup.html", term=term, rows=rows, actors=actors)
+        return render_template("auditor/lookup.html", term=term, rows=None), 400
+    rows = look_up(db_session(), term) if term else None
+    return render_template("auditor/lookup.html", term=term, rows=rows)
 
 
 @bp.get("/events.<kind>")
@@ -133,16 +119,17 @@ def download(kind: str) -> ResponseReturnValue:
     except ValidationError as exc:
         abort(400, description=_describe(exc))
     platform = current_platform()
-    where = search_actors(db_session(), platform.keys.blind_index, event_filter(args))
-    sessions = platform.sessions
+    return _download(
+        export_events(
+            db_session(), platform.keys.blind_index, platform.sessions, event_filter(args), kind
+        )
+    )
 
-    def chunks() -> Iterator[str]:
-        with sessions() as session:
-            yield from (csv_chunks if kind == "csv" else json_chunks)(iter_events(session, where))
 
-    disposition = f'attachment; filename="audit-events.{kind}"'
+def _download(export: Export) -> Response:
+    disposition = f'attachment; filename="{export.filename}"'
     return Response(
-        chunks(), content_type=DOWNLOADS[kind], headers={"Content-Disposition": disposition}
+        export.chunks, content_type=export.media_type, headers={"Content-Disposition": disposition}
     )
 
 
@@ -151,23 +138,21 @@ def download(kind: str) -> ResponseReturnValue:
 def event(index: int) -> ResponseReturnValue:
     """One entry and its inclusion proof, verified here against the latest signed checkpoint."""
     _log_access()
-    session = db_session()
-    entry = session.get(AuditEvent, index)
-    if entry is None:
-        abort(404, description=gettext("There is no audit entry %(index)s.", index=index))
     platform = current_platform()
-    signed = signed_view(entry)
-    shown = {
-        "event": entry,
-        "signed": signed,
-        "actor": describe_actors(session, [signed["actor"]])[signed["actor"]],
-        "signature": base64.b64encode(entry.signature).decode(),
-    }
     try:
-        (proven,) = prove_events(session, platform.signing, platform.audit_origin, [entry])
-    except CheckpointError as exc:
-        return render_template("auditor/event.html", proven=None, problem=str(exc), **shown), 409
-    return render_template("auditor/event.html", proven=proven, problem=None, **shown)
+        found = entry_with_proof(db_session(), platform.signing, platform.audit_origin, index)
+    except NoSuchEntry:
+        abort(404, description=gettext("There is no audit entry %(index)s.", index=index))
+    page = render_template(
+        "auditor/event.html",
+        event=found.event,
+        signed=found.signed,
+        actor=found.actor,
+        signature=found.signature_base64,
+        proven=found.proven,
+        problem=found.problem,
+    )
+    return page, 409 if found.proven is None else 200
 
 
 @bp.get("/verification")
@@ -217,19 +202,12 @@ def log_export() -> ResponseReturnValue:
     _log_access()
     platform = current_platform()
     try:
-        signed_checkpoint(db_session(), platform.signing, platform.audit_origin)
+        export = export_log(
+            db_session(), platform.signing, platform.audit_origin, platform.sessions
+        )
     except CheckpointError as exc:
         abort(409, description=gettext("No checkpoint can be signed: %(why)s", why=exc))
-
-    def lines() -> Iterator[str]:
-        with platform.sessions() as session:
-            for line in export_lines(session, platform.audit_origin):
-                yield line + "\n"
-
-    disposition = 'attachment; filename="audit-log.jsonl"'
-    return Response(
-        lines(), mimetype="application/jsonl", headers={"Content-Disposition": disposition}
-    )
+    return _download(export)
 
 
 @bp.get("/public-key.pem")
@@ -267,6 +245,28 @@ def policies() -> ResponseReturnValue:
         context["error"] = gettext("The recorded policy history was altered: %(why)s", why=exc)
         recorded = None
     return render_template("auditor/policies.html", when=when, recorded=recorded, **context)
+
+
+@bp.get("/policies/compare")
+@login_required("auditor")
+def compare_policies() -> ResponseReturnValue:
+    """The policies in force at two moments side by side: added, removed, changed fields."""
+    _log_access()
+    values = _given(("first", "second"))
+    context: dict[str, Any] = {"values": values, "errors": {}, "compared": None, "problem": None}
+    if not values:
+        return render_template("auditor/compare.html", **context)
+    try:
+        args = ComparisonQuery().load(values, unknown=RAISE)
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+        return render_template("auditor/compare.html", **context), 400
+    try:
+        context["compared"] = compare_at(db_session().connection(), args["first"], args["second"])
+    except HistoryError as exc:
+        context["problem"] = f"The recorded policy history was altered: {exc}"
+        return render_template("auditor/compare.html", **context), 409
+    return render_template("auditor/compare.html", summary=summary, **context)
 
 
 def _utc(moment: datetime) -> datetime:

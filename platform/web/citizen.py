@@ -3,8 +3,8 @@
 Thin: parse the form, call :mod:`civicdata.consents`, render. Every page is for
 signed-in citizens (``login_required("citizen")``) except the public list of
 purposes. Forms are CSRF-protected (checked for every POST by
-:mod:`civicdata.identity.portal`) and work without JavaScript. The language
-chosen with the switch (English or Catalan) is kept in the portal session and
+:mod:`civicdata.identity.portal`) and work without JavaScript. The page's
+language (:mod:`civicdata.i18n`, chosen with the header's switch) also
 decides which notice text is shown and recorded.
 """
 
@@ -26,24 +26,38 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from civicdata.audit import record_event_committed
-from civicdata.consents.apps import authorised_apps, revoke_app
+from civicdata.consents.apps import AuthorisedApp, authorised_apps, revoke_app
 from civicdata.consents.changes import ConsentRequestError, give_consent, withdraw_consent
 from civicdata.consents.erasure import ErasureError, erase_me
 from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
 from civicdata.errors import status_for
-from civicdata.i18n import current_locale, gettext, locale_names, ngettext
+from civicdata.i18n import current_locale, locale_names
 from civicdata.identity.models import Account
 from civicdata.identity.portal import current_account, identity_services, login_required
 from civicdata.request_scope import current_platform, db_session, discard_changes
 from civicdata.web import language as language_switch
+from civicdata.web import wording
 from consent.records import find_event, history
 
 bp = Blueprint("citizen", __name__, url_prefix="/my")
 public = Blueprint("purposes", __name__)
+
+
+# Plain words in every template: "30 days", "your consent", "3 March 2026".
+public.add_app_template_filter(wording.duration, "duration")
+public.add_app_template_filter(wording.legal_basis, "legal_basis")
+public.add_app_template_filter(wording.day, "day")
+public.add_app_template_filter(wording.moment, "moment")
+public.add_app_template_filter(wording.names_of, "names_of")
+public.add_app_template_filter(wording.scope, "scope_words")
+public.add_app_template_filter(wording.period, "period")
+public.add_app_template_global(wording.is_consent, "is_consent_basis")
 
 
 def current_language() -> str:
@@ -78,10 +92,10 @@ def purposes() -> ResponseReturnValue:
         )
         for purpose in platform.purposes.values()
     ]
-    return _render("citizen/purposes.html", purposes=shown)
+    return _render("citizen/purposes.html", purposes=shown, names=plain_names())
 
 
-# The header's switch (civicdata.web.language), also under the name citizen/_language.html uses.
+# The header's switch (civicdata.web.language), also under the name purposes.language.
 public.add_url_rule("/language", "language", language_switch.switch, methods=["POST"])
 
 
@@ -89,19 +103,19 @@ public.add_url_rule("/language", "language", language_switch.switch, methods=["P
 @login_required("citizen")
 def dashboard() -> ResponseReturnValue:
     """Each purpose in plain words, its state and a give or withdraw button."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     views = consent_overview(current_platform(), db_session(), citizen_id, current_language())
-    return _render("citizen/dashboard.html", purposes=views)
+    return _render("citizen/dashboard.html", purposes=views, names=plain_names())
 
 
 @bp.post("/consents/<purpose_id>")
 @login_required("citizen")
 def change(purpose_id: str) -> ResponseReturnValue:
     """Give (or renew) or withdraw consent to one purpose."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     action = request.form.get("action")
     if action not in ("give", "withdraw"):
-        abort(400, description=gettext("action: must be give or withdraw"))
+        abort(400, description=_("action: must be give or withdraw"))
     platform, db = current_platform(), db_session()
     change_consent = give_consent if action == "give" else withdraw_consent
     try:
@@ -117,71 +131,105 @@ def change(purpose_id: str) -> ResponseReturnValue:
         discard_changes()
         _refused(citizen_id, f"consent.{action}", exc.field)
         abort(status_for(exc), description=exc.message)
-    title = platform.purposes[purpose_id].notice[current_language()].title
-    if event.state == "given":
-        message = gettext(
-            "You gave your consent to “%(title)s”. Your receipt is in My receipts.", title=title
+    purpose = platform.purposes[purpose_id]
+    flash(
+        _changed(event.state, purpose.notice[current_language()].title, purpose.legal_basis), "info"
+    )
+    return redirect(url_for("citizen.dashboard", _anchor=f"purpose-{purpose_id}"))
+
+
+def _changed(state: str, title: str, legal_basis: str) -> str:
+    """What the resident just did, in a sentence, and where the receipt is."""
+    if wording.is_consent(legal_basis):
+        done = (
+            _("You gave your consent to “%(title)s”.", title=title)
+            if state == "given"
+            else _("You withdrew your consent to “%(title)s”.", title=title)
         )
     else:
-        message = gettext(
-            "You withdrew your consent to “%(title)s”. Your receipt is in My receipts.", title=title
+        done = (
+            _("You allowed “%(title)s” to use your data.", title=title)
+            if state == "given"
+            else _("You objected to “%(title)s”: your data is no longer used for it.", title=title)
         )
-    flash(message, "info")
-    return redirect(url_for("citizen.dashboard"))
+    return _("%(done)s Your receipt is in History and receipts.", done=done)
 
 
 @bp.get("/history")
 @login_required("citizen")
 def consent_history() -> ResponseReturnValue:
-    """Every consent event, newest first."""
-    _, citizen_id = _citizen()
+    """Every consent event as a sentence, newest first, each with its signed receipt."""
+    _account, citizen_id = _citizen()
     events = list(reversed(history(db_session(), citizen_id)))
-    return _render("citizen/history.html", events=events, titles=_titles())
+    return _render("citizen/history.html", events=events, names=plain_names())
 
 
 @bp.get("/receipts")
 @login_required("citizen")
 def receipts() -> ResponseReturnValue:
-    """A signed receipt to download for every grant and withdrawal."""
-    _, citizen_id = _citizen()
-    events = list(reversed(history(db_session(), citizen_id)))
-    return _render("citizen/receipts.html", events=events, titles=_titles())
+    """The receipts, listed with the history they prove (the same page, at its old address)."""
+    return consent_history()
 
 
 @bp.get("/receipts/<record_id>.json")
 @login_required("citizen")
 def receipt(record_id: str) -> ResponseReturnValue:
     """One signed receipt document (JSON), as a download."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     event = find_event(db_session(), citizen_id, record_id)
     if event is None:
-        abort(404, description=gettext("record_id: no receipt of yours has this id"))
+        abort(404, description=_("record_id: no receipt of yours has this id"))
     return _download(event.document(), f"consent-receipt-{record_id}.json")
 
 
 @bp.get("/apps")
 @login_required("citizen")
 def apps() -> ResponseReturnValue:
-    """The apps authorised through OAuth, with a revoke button each."""
-    _, citizen_id = _citizen()
-    return _render("citizen/apps.html", apps=authorised_apps(db_session(), citizen_id))
+    """One card per app authorised through OAuth, what it may do in words, a revoke button."""
+    _account, citizen_id = _citizen()
+    apps = one_card_per_app(authorised_apps(db_session(), citizen_id))
+    return _render("citizen/apps.html", apps=apps, names=plain_names())
+
+
+def one_card_per_app(apps: list[AuthorisedApp]) -> list[AuthorisedApp]:
+    """The authorizations merged per app: every scope once, since the first, until the last."""
+    merged: dict[str, AuthorisedApp] = {}
+    for app in apps:
+        seen = merged.get(app.client_id)
+        if seen is None:
+            merged[app.client_id] = app
+            continue
+        ends = [e for e in (seen.expires_at, app.expires_at) if e is not None]
+        merged[app.client_id] = AuthorisedApp(
+            client_id=app.client_id,
+            name=seen.name,
+            scopes=list(dict.fromkeys([*seen.scopes, *app.scopes])),
+            purposes=list(dict.fromkeys([*seen.purposes, *app.purposes])),
+            given_at=min(seen.given_at, app.given_at),
+            expires_at=max(ends) if len(ends) == 2 else None,
+        )
+    return list(merged.values())
 
 
 @bp.post("/apps/<client_id>/revoke")
 @login_required("citizen")
 def revoke(client_id: str) -> ResponseReturnValue:
     """Revoke an app: withdraw the consents it collected and revoke its tokens."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     platform, db = current_platform(), db_session()
     revoked, purposes = revoke_app(platform, db, citizen_id, client_id, language=current_language())
     if not revoked:
-        abort(404, description=gettext("client_id: you have not authorised this app"))
-    message = ngettext(
-        "The app can no longer act for you; %(num)d consent it collected was withdrawn.",
-        "The app can no longer act for you; %(num)d consents it collected were withdrawn.",
-        len(purposes),
+        abort(404, description=_("client_id: you have not authorised this app"))
+    flash(
+        ngettext(
+            "The app can no longer act for you; the consent it collected was withdrawn.",
+            "The app can no longer act for you; the %(num)d consents it collected were withdrawn.",
+            len(purposes),
+        )
+        if purposes
+        else _("The app can no longer act for you."),
+        "info",
     )
-    flash(message, "info")
     return redirect(url_for("citizen.apps"))
 
 
@@ -189,16 +237,16 @@ def revoke(client_id: str) -> ResponseReturnValue:
 @login_required("citizen")
 def my_data() -> ResponseReturnValue:
     """Everything held on me, decrypted, on one page."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     document = export_my_data(current_platform(), db_session(), citizen_id, channel="portal-view")
-    return _render("citizen/data.html", data=document, titles=_titles())
+    return _render("citizen/data.html", data=document, names=plain_names())
 
 
 @bp.get("/data.json")
 @login_required("citizen")
 def my_data_json() -> ResponseReturnValue:
     """Everything held on me as a JSON file (data portability)."""
-    _, citizen_id = _citizen()
+    _account, citizen_id = _citizen()
     document = export_my_data(current_platform(), db_session(), citizen_id, channel="portal")
     return _download(document, "my-data.json")
 
@@ -213,7 +261,7 @@ def erase() -> ResponseReturnValue:
     password = request.form.get("password", "")
     if not identity_services().passwords.verify(account.password_hash, password).ok:
         _refused(citizen_id, "citizen.erase", "password")
-        errors = {"password": gettext("The password is not right.")}
+        errors = {"password": _("The password is not right.")}
         return _render("citizen/erase.html", 400, errors=errors)
     platform, db = current_platform(), db_session()
     try:
@@ -234,15 +282,22 @@ def erase() -> ResponseReturnValue:
 def _forget_account() -> None:
     """Forget the erased account in this browser (its server-side sessions are gone).
 
-    The language stays: the choice is also in the browser's own cookie.
+    The language stays: the choice is in the browser's own cookie, not the session.
     """
     session.clear()
     g.portal_account = None
 
 
-def _titles() -> dict[str, str]:
-    language = current_language()
-    return {pid: p.notice[language].title for pid, p in current_platform().purposes.items()}
+def plain_names() -> dict[str, dict[str, str]]:
+    """What people call the purposes, datasets and departments (ids in the data)."""
+    language, catalog = current_language(), current_platform().catalog
+    return {
+        "purposes": {
+            pid: p.notice[language].title for pid, p in current_platform().purposes.items()
+        },
+        "datasets": {did: d.title for did, d in catalog.datasets.items()},
+        "departments": {did: d.name for did, d in catalog.departments.items()},
+    }
 
 
 def _download(document: dict[str, Any], filename: str) -> Response:

@@ -9,9 +9,19 @@ error bars, with a CSV download. Works without JavaScript.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from civicdata import telemetry
@@ -22,14 +32,15 @@ from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.budgets import grant_budgets
 from civicdata.releases.errors import Denied, InvalidQuery, ReleaseNotComputed
-from civicdata.releases.planning import PlanOutcome, plan_release
 from civicdata.releases.policy_request import candidates
 from civicdata.releases.service import ReleaseService, Requester
 from civicdata.releases.store import Published, department_releases, get_release
 from civicdata.request_scope import current_platform, db_session
 from civicdata.vault import KeyUnavailableError
-from civicdata.web.charts import Bar, bar_chart
-from civicdata.web.console_form import QueryForm, choices
+from civicdata.web.console_charts import charts
+from civicdata.web.console_form import ACCURACIES, QueryForm, choices
+from civicdata.web.console_plan import PlanView, as_json, build_plan
+from civicdata.web.query_words import describe
 from policies.model import policies_for_department
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -42,28 +53,43 @@ def _requester() -> Requester:
     return Requester(department=account.department, actor=actor_of(account))
 
 
+def _offered(form: QueryForm) -> Any:
+    """The form's choices for the chosen dataset, or ``None`` when it is not the department's."""
+    platform = current_platform()
+    department = _requester().department
+    dataset = platform.catalog.datasets.get(form.dataset)
+    policies = candidates(platform.policy_set, department, form.dataset)
+    if dataset is None or not policies:
+        return None
+    return choices(dataset, policies, form.epsilon)
+
+
 def _page(form: QueryForm, status: int = 200, **extra: Any) -> ResponseReturnValue:
     platform = current_platform()
     requester = _requester()
     mine = policies_for_department(platform.policy_set, requester.department)
     datasets = sorted({p.dataset for p in mine})
-    dataset = platform.catalog.datasets.get(form.dataset)
-    offered = None
-    if dataset is not None and form.dataset in datasets:
-        offered = choices(
-            dataset, candidates(platform.policy_set, requester.department, dataset.id)
-        )
+    offered = _offered(form)
+    form.with_defaults(offered)
     session, now = db_session(), utcnow()
+    releases = department_releases(session, requester.department, limit=20)
     return render_template(
         "console/index.html",
         department=requester.department,
         datasets=[platform.catalog.datasets[d] for d in datasets],
         offered=offered,
         form=form,
+        accuracies=ACCURACIES,
         budgets=grant_budgets(session, platform.policy_set, requester.department, now),
-        releases=department_releases(session, requester.department, limit=20),
+        releases=releases,
+        described={r.id: _described(r.document) for r in releases},
         **extra,
     ), status
+
+
+def _described(document: str) -> str:
+    """The query of a stored release in words (its signed document's query)."""
+    return describe(json.loads(document)["query"], current_platform().catalog)
 
 
 @bp.get("/")
@@ -76,26 +102,21 @@ def index() -> ResponseReturnValue:
 @bp.post("/query")
 @login_required("analyst")
 def query() -> ResponseReturnValue:
-    """``action=plan``: expected accuracy, nothing spent; ``action=request``: release."""
+    """``plan``: the plan, nothing spent; ``request``: the plan with a confirmation;
+    ``spend`` (the confirmation's button): the release, if the query is the one confirmed."""
     form = QueryForm.from_form(request.form)
+    form.with_defaults(_offered(form))
     service = ReleaseService(current_platform())
+    action = request.form.get("action", "plan")
     try:
-        if request.form.get("action") == "request":
-            outcome = service.request(_requester(), form.payload())
-            telemetry.release_served(
-                outcome.decision.request.dataset,
-                outcome.release.id,
-                outcome.charged.epsilon,
-                outcome.served_from_store,
-            )
-            return redirect(
-                url_for(
-                    "console.release",
-                    release_id=outcome.release.id,
-                    stored="1" if outcome.served_from_store else None,
-                )
-            )
-        return _page(form, plan=plan_view(plan_release(service, _requester(), form.payload())))
+        if action == "spend" and form.confirmed():
+            return _spend(service, form)
+        confirm = action in ("request", "spend")
+        plan = build_plan(
+            service, _requester(), form.payload(), form.accuracy_value(), confirm=confirm
+        )
+        status = 200 if plan.allowed or not confirm else 403
+        return _page(form, status, plan=plan, changed=action == "spend")
     except InvalidQuery as exc:
         return _page(form, 422, errors=exc.errors)
     except Denied as exc:
@@ -107,17 +128,43 @@ def query() -> ResponseReturnValue:
         return _page(form, 500, failed=str(exc))
 
 
-def plan_view(outcome: PlanOutcome) -> dict[str, Any]:
-    """What the page shows of a plan: epsilon, decision and expected ± per measure."""
-    return {
-        "epsilon": outcome.as_dict()["epsilon"],
-        "allowed": outcome.decision.allowed,
-        "explanation": outcome.decision.explanation,
-        "measures": [
-            {"name": m.name, "kind": m.kind, "half_width": m.half_width, "rank_error": m.rank_error}
-            for m in outcome.plan.measures
-        ],
-    }
+def _spend(service: ReleaseService, form: QueryForm) -> ResponseReturnValue:
+    """Release the confirmed query and show it (its errors go to :func:`query`)."""
+    outcome = service.request(_requester(), form.payload())
+    telemetry.release_served(
+        outcome.decision.request.dataset,
+        outcome.release.id,
+        outcome.charged.epsilon,
+        outcome.served_from_store,
+    )
+    return redirect(
+        url_for(
+            "console.release",
+            release_id=outcome.release.id,
+            stored="1" if outcome.served_from_store else None,
+        )
+    )
+
+
+@bp.post("/plan")
+@login_required("analyst")
+def live_plan() -> ResponseReturnValue:
+    """The plan of the submitted form as JSON with its rendered section (for the page's script)."""
+    form = QueryForm.from_form(request.form)
+    form.with_defaults(_offered(form))
+    try:
+        plan: PlanView = build_plan(
+            ReleaseService(current_platform()),
+            _requester(),
+            form.payload(),
+            form.accuracy_value(),
+            confirm=request.form.get("action") == "request",
+        )
+    except InvalidQuery as exc:
+        html = render_template("console/_plan.html", errors=exc.errors, form=form)
+        return jsonify({"errors": exc.errors, "html": html}), 422
+    html = render_template("console/_plan.html", plan=plan, form=form)
+    return jsonify({**as_json(plan), "html": html})
 
 
 def _visible(release_id: str) -> Published:
@@ -125,25 +172,6 @@ def _visible(release_id: str) -> Published:
     if published is None or published.department != _requester().department:
         abort(404, description=gettext("No release with this id belongs to your department."))
     return published
-
-
-def charts(document: dict[str, Any]) -> list[str]:
-    """One bar chart with 95 % error bars per measure (and quantile level)."""
-    group_by = document["query"]["group_by"]
-    by_measure: dict[str, list[Bar]] = {}
-    for cell in document["cells"]:
-        label = " · ".join(str(cell["group"][g]) for g in group_by) or "all"
-        if cell.get("bin") is not None:
-            label = f"{label} · {cell['bin']}"
-        title = (
-            cell["measure"]
-            if cell.get("quantile") is None
-            else f"{cell['measure']} q{cell['quantile']}"
-        )
-        by_measure.setdefault(title, []).append(
-            Bar(label, float(cell["value"]), cell["half_width"])
-        )
-    return [bar_chart(f"{title} (95 % error bars)", bars) for title, bars in by_measure.items()]
 
 
 @bp.get("/releases/<release_id>")
@@ -155,9 +183,10 @@ def release(release_id: str) -> ResponseReturnValue:
     return render_template(
         "console/release.html",
         release=published.document,
+        described=describe(published.document["query"], platform.catalog),
         signature=published.signature,
         stored=request.args.get("stored") == "1",
-        charts=charts(published.document),
+        charts=charts(published.document, platform.catalog),
         budgets=grant_budgets(db_session(), platform.policy_set, published.department, utcnow()),
     )
 

@@ -2,20 +2,22 @@
 
 Shows each release that read the citizen's records (when, which department,
 dataset and purpose, the epsilon it spent) and, per dataset, the total epsilon
-in the city-wide cap's current window against that cap.
+in the city-wide cap's current window against that cap, in a sentence and a
+meter per dataset (a bar chart was unreadable on a phone) with the table too.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from civicdata.db import utcnow
-from civicdata.i18n import gettext
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.privacy_loss import privacy_loss
 from civicdata.request_scope import current_platform, db_session
-from civicdata.web.charts import Bar, bar_chart
+from civicdata.web.citizen import current_language, plain_names
+from policies.budget import text
 
 bp = Blueprint("privacy_loss", __name__)
 
@@ -26,11 +28,13 @@ def page() -> ResponseReturnValue:
     """The releases that used my data and my total privacy loss per dataset."""
     account = current_account()
     if account is None or account.citizen_id is None:
-        abort(403, description=gettext("This page is for residents."))
+        abort(403, description=_("This page is for citizens."))
     platform = current_platform()
     loss = privacy_loss(db_session(), platform.policy_set, account.citizen_id, utcnow())
-    chart = bar_chart(
-        gettext("Your privacy loss per dataset (ε) against the city-wide cap"),
-        [Bar(d.dataset, float(d.in_window), None, float(d.cap)) for d in loss.datasets],
+    return render_template(
+        "privacy_loss/page.html",
+        loss=loss,
+        amount=text,
+        names=plain_names(),
+        lang=current_language(),
     )
-    return render_template("privacy_loss/page.html", loss=loss, chart=chart)

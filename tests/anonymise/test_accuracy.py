@@ -43,7 +43,7 @@ def test_scale_for_half_width_inverts_half_width(distribution: str) -> None:
     assert half_width(distribution, scale) == pytest.approx(50.0, abs=1.0)
 
 
-def test_half_widths_agree_with_opendp_summaries(catalog: Catalog) -> None:
+def test_half_widths_agree_with_opendp_accuracy(catalog: Catalog) -> None:
     query = Query(
         "trips",
         "p",
@@ -52,12 +52,15 @@ def test_half_widths_agree_with_opendp_summaries(catalog: Catalog) -> None:
         (),
         Decimal(1),
     )
-    for c in calibrate(query, total_budget(query, Decimal(1)), catalog, ContributionBounds(20)):
-        summary = dp.summarize_polars_measurement(c.measurement, alpha=0.05)
-        assert summary["scale"][0] == pytest.approx(c.scale)
-        assert summary["accuracy"][0] == pytest.approx(
-            half_width(c.component.distribution, c.scale)
-        )
+    accuracy = {
+        "discrete_laplace": dp.discrete_laplacian_scale_to_accuracy,
+        "laplace": dp.laplacian_scale_to_accuracy,
+    }
+    built = calibrate(query, total_budget(query, Decimal(1)), catalog, ContributionBounds(20))
+    assert [c.component.distribution for c in built] == ["discrete_laplace", "laplace"]
+    for c in built:
+        expected = accuracy[c.component.distribution](c.scale, 0.05)
+        assert half_width(c.component.distribution, c.scale) == pytest.approx(expected)
 
 
 def test_mean_interval_contains_every_ratio_of_the_two_intervals() -> None:

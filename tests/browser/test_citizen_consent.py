@@ -55,7 +55,7 @@ def test_a_resident_consents_withdraws_downloads_exports_and_erases(config, brow
         expect(page.locator("#state-transport-planning")).to_contain_text("Given")
         expect(page.locator("#state-energy-efficiency")).to_contain_text("Withdrawn")
 
-        page.get_by_role("link", name="My receipts").click()
+        page.get_by_role("link", name="History and receipts").click()
         links = page.get_by_role("link", name=re.compile("^Download the receipt"))
         expect(links).to_have_count(3)
         with page.expect_download() as receipt_download:

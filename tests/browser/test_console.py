@@ -31,7 +31,7 @@ def test_an_analyst_plans_requests_and_downloads_a_release(config, browser_page)
         expect(page.locator("#budgets .remaining")).to_have_text("4")
 
         page.get_by_role("link", name="Query trips").click()
-        page.get_by_label("Count of records").check()
+        page.get_by_label("Count of records", exact=True).check()
         page.get_by_label("district").check()
         page.get_by_label("First month").select_option("2025-03")
         page.get_by_label("Last month").select_option("2025-03")
@@ -42,9 +42,10 @@ def test_an_analyst_plans_requests_and_downloads_a_release(config, browser_page)
         expect(page.locator("#budgets .remaining")).to_have_text("4")  # planning spends nothing
 
         page.get_by_role("button", name="Request").click()
+        page.get_by_role("button", name="Spend ε 0.5 of your 4 left").click()
         expect(page).to_have_url(re.compile(r"/console/releases/rel-"))
         expect(page.locator("svg.chart .error-bar")).to_have_count(8)  # one per district
-        expect(page.locator("#cells tbody tr")).to_have_count(8)
+        expect(page.locator("table.chart-table tbody tr")).to_have_count(8)
         expect(page.locator("#budgets .remaining")).to_have_text("3.5")
 
         with page.expect_download() as download:

@@ -93,3 +93,19 @@ def test_pkcs11_settings_take_the_pin_from_a_file(tmp_path) -> None:
     )
     with pytest.raises(ConfigError, match="CIVIC_PKCS11_TOKEN_LABEL"):
         Config.from_env({k: v for k, v in hsm.items() if k != "CIVIC_PKCS11_TOKEN_LABEL"})
+
+
+def test_release_executors_are_configured_once(tmp_path) -> None:
+    base = {"CIVIC_INSTANCE_PATH": str(tmp_path)}
+    assert Config.from_env(base).release_workers >= 1  # the cores
+    assert Config.from_env({**base, "CIVIC_ENV": "testing"}).release_workers == 0
+    assert Config.from_env({**base, "CIVIC_RELEASE_WORKERS": "3"}).release_workers == 3
+    assert Config.from_env(base).dask_scheduler is None
+    chosen = Config.from_env({**base, "CIVIC_DASK_SCHEDULER": "tcp://10.0.0.5:8786"})
+    assert chosen.dask_scheduler == "tcp://10.0.0.5:8786"
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5:8786", "http://h:8786", "tcp://h", "tcp://:1"])
+def test_a_malformed_dask_scheduler_names_the_variable(tmp_path, address: str) -> None:
+    with pytest.raises(ConfigError, match="CIVIC_DASK_SCHEDULER"):
+        Config.from_env({"CIVIC_INSTANCE_PATH": str(tmp_path), "CIVIC_DASK_SCHEDULER": address})

@@ -133,3 +133,14 @@ def test_testing_environment_relaxes_limits_and_bad_limits_are_refused(tmp_path)
     assert development.storage == "memory://"
     with pytest.raises(ConfigError, match="CIVIC_RATELIMIT_SIGN_IN"):
         Config.from_env({**base, "CIVIC_RATELIMIT_SIGN_IN": "often"})
+
+
+def test_the_public_transparency_pages_are_limited_per_address(config, platform_) -> None:
+    few = dataclasses.replace(REAL, api="2 per minute")
+    app = create_app(platform=platform_, config=dataclasses.replace(config, rate_limits=few))
+    client = app.test_client()
+    for path in ("/transparency", "/transparency/feed.atom", "/api/v1/transparency"):
+        here = {"REMOTE_ADDR": "10.4.0.1"}
+        statuses = [client.get(path, environ_base=here).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429], path
+        assert client.get(path, environ_base={"REMOTE_ADDR": "10.4.0.2"}).status_code == 200

@@ -87,6 +87,16 @@ def test_every_mistake_is_reported_in_one_go_naming_file_and_field(tmp_path: Pat
             lambda d: d["datasets"]["trips"].update(time_bucket={"field": "month", "size": "week"}),
             "time_bucket.size",
         ),
+        (
+            lambda d: d["datasets"]["demographics"].update(
+                expected_size={"records": 10, "per": "month"}
+            ),
+            "demographics.expected_size.per: the dataset has no month field",
+        ),
+        (
+            lambda d: d["datasets"]["trips"].update(expected_size={"records": 0}),
+            "expected_size.records",
+        ),
     ],
     ids=[
         "unknown-domain",
@@ -97,6 +107,8 @@ def test_every_mistake_is_reported_in_one_go_naming_file_and_field(tmp_path: Pat
         "cap",
         "bucket-not-time",
         "bucket-size",
+        "size-per-month-without-month",
+        "size-not-positive",
     ],
 )
 def test_cross_checks(tmp_path: Path, mutate, where: str) -> None:
@@ -119,3 +131,12 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path.write_text("city:\n  id: x\n  name: [unclosed\n")
     with pytest.raises(CatalogError, match="line"):
         load_catalog(path)
+
+
+def test_expected_sizes_and_units_are_public_declarations_of_the_catalog() -> None:
+    catalog = load_catalog()
+    trips, demographics = catalog.datasets["trips"], catalog.datasets["demographics"]
+    assert trips.expected_size is not None and trips.expected_size.per == "month"
+    assert trips.expected_size.records > 0 and (trips.expected_size.citizens or 0) > 0
+    assert demographics.expected_size is not None and demographics.expected_size.per is None
+    assert trips.fields["duration_min"].unit == "minutes" and trips.fields["mode"].unit == ""

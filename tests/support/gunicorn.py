@@ -36,7 +36,8 @@ def gunicorn(config: Config, workers: int, env: Mapping[str, str] | None = None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environ = {**os.environ, **cli_env(config), "CIVIC_PUBLIC_URL": url, **(env or {})}
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "60"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:civicdata.gunicorn_conf"]
+    command += ["--workers", str(workers), "--timeout", "60"]
     command += ["--no-control-socket", "--bind", f"127.0.0.1:{port}"]
     command += ["civicdata.app:create_app()"]
     process = subprocess.Popen(command, env=environ, start_new_session=True)

@@ -111,7 +111,13 @@ def new_citizen(
     return account
 
 
-def new_staff(platform: Platform, role: str, email: str, department: str | None = None) -> Account:
+def new_staff(
+    platform: Platform,
+    role: str,
+    email: str,
+    department: str | None = None,
+    name: str | None = None,
+) -> Account:
     with platform.sessions() as session:
         account = create_staff_account(
             session,
@@ -122,6 +128,7 @@ def new_staff(platform: Platform, role: str, email: str, department: str | None 
             password=PASSWORD,
             department=department,
             departments=set(platform.catalog.departments),
+            name=name,
         )
         session.commit()
     return account

@@ -61,3 +61,24 @@ def test_a_measure_of_a_field_refuses_a_query_without_one(name: str, catalog: Ca
                 "epsilon": "1",
             }
         )
+
+
+def test_a_policy_measure_without_an_implementation_fails_the_registry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from anonymise.measures import registry
+
+    monkeypatch.setattr(registry, "MEASURE_KINDS", {**MEASURE_KINDS, "mode": True})
+    with pytest.raises(registry.RegistryError, match="mode"):
+        registry._registry()
+
+
+def test_an_implementation_policies_do_not_know_fails_the_registry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from anonymise.measures import registry
+
+    known = {k: v for k, v in MEASURE_KINDS.items() if k != "median"}
+    monkeypatch.setattr(registry, "MEASURE_KINDS", known)
+    with pytest.raises(registry.RegistryError, match="median"):
+        registry._registry()

@@ -77,3 +77,90 @@ def test_other_roles_are_refused(client, platform_, history) -> None:  # type: i
     source = service_token(client, platform_, role="source", scopes=["ingest:trips"])
     refused = client.get("/api/v1/policies", headers={"Authorization": f"Bearer {source}"})
     assert refused.status_code == 403
+
+
+def test_auditors_compare_the_sets_of_two_moments(client, platform_, history) -> None:  # type: ignore[no-untyped-def]
+    auditor = _bearer(client, platform_, "auditor")
+    day_ago, now = history
+    compared = client.get(
+        "/api/v1/policies/compare",
+        query_string={
+            "first": (day_ago + timedelta(hours=1)).isoformat(),
+            "second": now.isoformat(),
+        },
+        headers=auditor,
+    )
+    assert compared.status_code == 200, compared.text
+    body = compared.json
+    assert [p["id"] for p in body["added"]] == ["health-clinic-visits"]
+    assert body["removed"] == [] and body["changed"] == [] and body["city_caps"] == []
+    assert body["second"]["policy_set_hash"] == platform_.policy_set.content_hash
+    assert body["first"]["policy_set_hash"] != body["second"]["policy_set_hash"]
+    backwards = client.get(
+        "/api/v1/policies/compare",
+        query_string={"first": now.isoformat(), "second": "2001-01-01"},
+        headers=auditor,
+    ).json
+    assert backwards["second"]["policy_set_hash"] is None  # nothing loaded yet in 2001
+    assert len(backwards["removed"]) == len(platform_.policy_set.policies)
+
+
+def test_a_changed_policy_lists_its_fields_in_words(client, platform_) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from policies.budget import Cost
+
+    current = platform_.policy_set
+    libraries = current.get("libraries-loans")
+    cheaper = dataclasses.replace(libraries, budget=Cost(Decimal(2)))
+    older = dataclasses.replace(
+        current, policies=tuple(cheaper if p.id == libraries.id else p for p in current.policies)
+    )
+    with platform_.engine.begin() as conn:
+        record_policy_set(conn, older, datetime(2025, 1, 1, tzinfo=UTC))
+        record_policy_set(conn, current, datetime(2025, 6, 1, tzinfo=UTC))
+    statistics = _bearer(client, platform_, "department", department="statistics")
+    own = client.get(
+        "/api/v1/policies/compare?first=2025-02-01&second=2025-07-01", headers=statistics
+    ).json
+    assert (
+        own["changed"] == []
+        and own["unchanged"]
+        and all("statistics" in p for p in own["unchanged"])
+    )
+    auditor = _bearer(client, platform_, "auditor")
+    body = client.get(
+        "/api/v1/policies/compare?first=2025-02-01&second=2025-07-01", headers=auditor
+    ).json
+    assert body["changed"] == [
+        {
+            "id": "libraries-loans",
+            "fields": [
+                {
+                    "field": "budget",
+                    "label": "Budget",
+                    "before": "ε 2 per rolling 30 days",
+                    "after": "ε 3 per rolling 30 days",
+                    "added": [],
+                    "removed": [],
+                }
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("first=2025-01-01", "second"),
+        ("second=2025-01-01", "first"),
+        ("first=yesterday&second=2025-01-01", "first"),
+        ("first=2025-01-01&second=2025-13-40", "second"),
+        ("first=2025-01-01&second=2025-02-01&third=x", "third"),
+    ],
+)
+def test_bad_moments_are_problems_naming_the_field(client, platform_, query, field) -> None:  # type: ignore[no-untyped-def]
+    auditor = _bearer(client, platform_, "auditor")
+    answer = client.get(f"/api/v1/policies/compare?{query}", headers=auditor)
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+    assert field in answer.json["errors"]["query"] and f"query.{field}" in answer.json["detail"]

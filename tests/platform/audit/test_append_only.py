@@ -36,6 +36,7 @@ SOME_COLUMN = {
     "audit_checkpoints": "note",
     "consent_events": "state",
     "notice_versions": "texts",
+    "public_releases": "document",
 }
 
 

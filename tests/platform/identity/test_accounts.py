@@ -96,3 +96,27 @@ def test_erased_citizens_have_no_account_any_more(platform_) -> None:
         session.commit()
         assert find_account(session, platform_.keys.blind_index, EMAIL) is None
         assert session.scalars(select(Citizen)).one().erased_at is not None
+
+
+def test_staff_names_are_cleaned_and_residents_have_none(platform_) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from civicdata.identity.accounts import set_staff_name, staff_name
+    from civicdata.identity.models import Account
+    from tests.support.oauth import new_citizen, new_staff
+
+    assert staff_name(" Élodie \u00a0 Martin ") == "Élodie Martin"
+    for bad in ("", "   ", "x" * 121, "Ana\u200bPereira", "Ana\x00"):
+        with pytest.raises(AccountError) as refused:
+            staff_name(bad)
+        assert refused.value.field == "name"
+    resident = new_citizen(platform_, "res@example.org")
+    with pytest.raises(AccountError):
+        set_staff_name(resident, "Someone")
+    new_staff(platform_, "operator", "op@example.org")
+    with platform_.sessions() as session, pytest.raises(IntegrityError):
+        session.execute(  # the database refuses a name on a resident's account too
+            Account.__table__.update()
+            .where(Account.id == resident.id)
+            .values(display_name="Someone")
+        )

@@ -91,6 +91,8 @@ def test_accounts_create_cli(platform_, config) -> None:
             "analyst",
             "--email",
             "eva@city.example",
+            "--name",
+            "  Eva   Lindqvist ",
             "--department",
             "water",
         ],
@@ -102,6 +104,7 @@ def test_accounts_create_cli(platform_, config) -> None:
     with platform_.sessions() as session:
         account = session.scalars(select(Account)).one()
     assert account.role == "analyst" and account.department == "water"
+    assert account.display_name == "Eva Lindqvist"
     refused = runner.invoke(
         cli,
         [
@@ -111,6 +114,8 @@ def test_accounts_create_cli(platform_, config) -> None:
             "analyst",
             "--email",
             "x@city.example",
+            "--name",
+            "X",
             "--department",
             "mars",
         ],
@@ -118,3 +123,47 @@ def test_accounts_create_cli(platform_, config) -> None:
         input="a long enough password\na long enough password\n",
     )
     assert refused.exit_code != 0 and "--department" in refused.output
+
+
+def test_accounts_set_name_and_list_cli(platform_, config) -> None:
+    from tests.support.oauth import new_citizen, new_staff
+
+    new_staff(platform_, "auditor", "aud@city.example")
+    new_citizen(platform_, "resident@city.example")
+    runner = CliRunner()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, ["accounts", *args], env=cli_env(config))
+
+    renamed = run("set-name", "--email", "aud@city.example", "--name", "Noor Haddad")
+    assert renamed.exit_code == 0, renamed.output
+    listed = run("list")
+    assert listed.exit_code == 0 and "auditor" in listed.output and "Noor Haddad" in listed.output
+    assert "city.example" not in listed.output  # never an email
+    resident = run("set-name", "--email", "resident@city.example", "--name", "Someone")
+    assert resident.exit_code != 0 and "--email" in resident.output
+    assert "residents have no display name" in resident.output
+    blank = run("set-name", "--email", "aud@city.example", "--name", " \t ")
+    assert blank.exit_code != 0 and "--name: must not be empty" in blank.output
+    unknown = run("set-name", "--email", "nobody@city.example", "--name", "N")
+    assert unknown.exit_code != 0 and "--email" in unknown.output
+
+
+def test_demo_staff_have_names_and_older_demo_accounts_get_them(platform_) -> None:
+    ids, _ = _seed(platform_)
+    with platform_.sessions() as session:
+        accounts = session.scalars(select(Account).where(Account.citizen_id.is_(None))).all()
+        names = {(a.role, a.department): a.display_name for a in accounts}
+        assert names[("analyst", "transport")] == "Ana Pereira"
+        assert names[("auditor", None)] and names[("operator", None)]
+        assert all(names.values())
+        residents = session.scalars(select(Account).where(Account.citizen_id.is_not(None)))
+        assert all(a.display_name is None for a in residents)
+        for account in accounts:  # as seeded before staff had names
+            account.display_name = None
+        session.commit()
+    with platform_.sessions() as session:
+        seed_demo_identity(platform_, session, ids)
+        session.commit()
+        names = [a.display_name for a in session.scalars(select(Account)) if a.citizen_id is None]
+    assert all(names)

@@ -64,10 +64,10 @@ def test_a_failure_before_the_engine_gives_the_budget_back(
 ) -> None:
     city.populated(2)
 
-    def broken_scan(*args: object, **kwargs: object) -> None:
+    def broken_read(*args: object, **kwargs: object) -> None:
         raise OSError("the database went away before any record was read")
 
-    monkeypatch.setattr(service_module, "scan_dataset", broken_scan)
+    monkeypatch.setattr(service_module, "resolve_citizens", broken_read)
     with pytest.raises(ReleaseNotComputed) as failed:
         ReleaseService(platform_).request(TRANSPORT, count_query("0.5"))
     assert not failed.value.charged

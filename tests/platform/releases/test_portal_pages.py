@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from civicdata.context import Platform
 from civicdata.identity.models import Account
 from tests.platform.releases.city import TinyCity
@@ -20,6 +22,14 @@ FORM = {
 }
 
 
+def _spend(client, page: str, token: str, form: dict | None = None):  # type: ignore[no-untyped-def]
+    """Press the confirmation's button of ``page`` (a second submit of the same form)."""
+    confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', page)
+    assert confirm is not None, "the page shows no confirmation"
+    data = {**(form or FORM), "action": "spend", "confirm": confirm[1], "csrf_token": token}
+    return client.post("/console/query", data=data)
+
+
 def _analyst(client, platform_: Platform, department: str = "transport") -> str:  # type: ignore[no-untyped-def]
     new_staff(platform_, "analyst", f"ana@{department}.example", department=department)
     assert sign_in(client, f"ana@{department}.example").status_code == 302
@@ -36,7 +46,10 @@ def test_plan_shows_accuracy_and_spends_nothing_then_request_shows_the_release(
     assert "allowed by policy transport-trips" in planned.text and "± " in planned.text
     assert 'data-policy="transport-trips">4<' in planned.text
 
-    made = client.post("/console/query", data={**FORM, "action": "request", "csrf_token": token})
+    asked = client.post("/console/query", data={**FORM, "action": "request", "csrf_token": token})
+    assert asked.status_code == 200 and "Spend ε 0.5 of your 4 left" in asked.text
+    assert 'data-policy="transport-trips">4<' in asked.text  # asking is not spending
+    made = _spend(client, asked.text, token)
     assert made.status_code == 302
     page = client.get(made.headers["Location"])
     assert page.status_code == 200 and page.text.count('class="error-bar"') == 16
@@ -44,7 +57,7 @@ def test_plan_shows_accuracy_and_spends_nothing_then_request_shows_the_release(
     csv = client.get(made.headers["Location"] + ".csv")
     assert csv.mimetype == "text/csv" and csv.text.startswith("measure,kind,district")
 
-    again = client.post("/console/query", data={**FORM, "action": "request", "csrf_token": token})
+    again = _spend(client, asked.text, token)
     assert "stored=1" in again.headers["Location"]
     assert "Served from store" in client.get(again.headers["Location"]).text
 
@@ -61,6 +74,7 @@ def test_bad_forms_and_denials_are_shown_on_the_page(
         "/console/query", data={**FORM, "epsilon": "3", "action": "request", "csrf_token": token}
     )
     assert denied.status_code == 403 and "per-query cap" in denied.text
+    assert "Spend ε" not in denied.text  # nothing to confirm
     no_csrf = client.post("/console/query", data={**FORM, "action": "plan"})
     assert no_csrf.status_code == 400
 
@@ -118,7 +132,10 @@ def test_citizens_see_the_releases_that_used_their_data(
     assert sign_in(client, "rosa@example.org").status_code == 302
     page = client.get("/my/privacy-loss")
     assert page.status_code == 200
-    assert published.id in page.text and "<td>trips</td><td>0.25</td><td>6</td>" in page.text
+    assert (
+        published.id in page.text
+        and "<td>Public transport trips</td><td>0.25</td><td>6</td>" in page.text
+    )
 
 
 def test_auditors_see_spending_per_department_dataset_and_period(

@@ -72,7 +72,7 @@ def test_the_language_switch_changes_the_notices_for_the_session(
 
 
 def _first_receipt(client: FlaskClient) -> str:
-    page = client.get("/my/receipts").text
+    page = client.get("/my/history").text
     start = page.index("/my/receipts/")
     url = page[start : page.index('"', start)]
     response = client.get(url)
@@ -102,7 +102,7 @@ def test_a_new_notice_version_is_surfaced_as_needing_review(client, platform_: P
         sync_notices(session, {TRANSPORT: changed}, utcnow() + timedelta(microseconds=1))
         session.commit()
     page = client.get("/my/").text
-    assert "the notice has changed (version 1 → 2)" in page
+    assert "the notice has changed since you read it" in page
     assert "your data is not used until you agree again" in page
     assert "Agree to the new notice: Planning bus" in page
 

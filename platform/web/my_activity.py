@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from civicdata.audit.checkpoints import CheckpointError
 from civicdata.audit.queries import events_about, prove_events
-from civicdata.i18n import gettext
 from civicdata.identity.portal import current_account, login_required
+from civicdata.oauth.clients import client_names
 from civicdata.request_scope import current_platform, db_session
+from civicdata.web import wording
+from civicdata.web.citizen import current_language, plain_names
 
-bp = Blueprint("transparency", __name__)
+bp = Blueprint("my_activity", __name__)
 PAGE = 20
 
 
@@ -30,15 +33,21 @@ def about_me() -> ResponseReturnValue:
     before = _before()
     session, platform = db_session(), current_platform()
     page = events_about(session, account.citizen_id, before=before, limit=PAGE)
+    names = {**plain_names(), "apps": client_names(session, (e.resource for e in page.events))}
+    shown = {
+        "page": page,
+        "me": account,
+        "names": names,
+        "lang": current_language(),
+        "sentence": lambda event: wording.activity(event, account.citizen_id or "", names),
+    }
     try:
         proven = prove_events(session, platform.signing, platform.audit_origin, page.events)
     except CheckpointError as exc:
         return render_template(
-            "transparency/activity.html", page=page, proven=[], problem=str(exc), me=account
+            "my_activity/activity.html", proven=[], problem=str(exc), **shown
         ), 409
-    return render_template(
-        "transparency/activity.html", page=page, proven=proven, problem=None, me=account
-    )
+    return render_template("my_activity/activity.html", proven=proven, problem=None, **shown)
 
 
 def _before() -> int | None:
@@ -46,5 +55,5 @@ def _before() -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        abort(400, description=gettext("before: give the number of an entry (0 or more)."))
+        abort(400, description=_("before: give the number of an entry (0 or more)."))
     return int(raw)

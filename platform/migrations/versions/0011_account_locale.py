@@ -3,15 +3,15 @@
 Adds ``accounts.locale`` (``en``, ``ca`` or ``es``; NULL until the owner uses
 the language switch, when the browser's preference decides).
 
-Revision ID: 0007_account_locale
-Revises: 0006_record_buckets
+Revision ID: 0011_account_locale
+Revises: 0009_staff_names
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_account_locale"
-down_revision = "0006_record_buckets"
+revision = "0011_account_locale"
+down_revision = "0009_staff_names"
 branch_labels = None
 depends_on = None
 

@@ -1,21 +1,22 @@
-"""Row-wise preparation of a frame in plain Polars, before OpenDP sees it.
+"""Per-citizen contribution bounding, in plain Polars, before any aggregate.
 
-Everything here is a per-record or per-citizen map, so removing one citizen from
-the input removes exactly that citizen's rows from the output and changes
-nothing else: the neighbouring relation (and so the privacy guarantee of the
-OpenDP measurement that follows) is preserved. No noise, no aggregation.
+Everything here is a per-record or per-citizen map, so it runs on any shard
+holding all of a citizen's records and gives the same rows whichever other
+citizens share the shard: removing one citizen removes exactly that citizen's
+rows and changes nothing else.
 
 - keep the identifier and the fields the query uses, in the types the catalog
   declares (strings for categories and months, floats, 64-bit integers);
 - apply the query's filters on public fields (before truncation, so bounding
   keeps relevant records);
 - add the columns each measure kind derives per record (a histogram's bin label);
-- when a policy bounds the number of groups per citizen, choose which k groups
-  each citizen keeps by a per-citizen random order: rank the citizen's groups by
-  a hash of (citizen, group key) salted afresh for every release. Unlike
-  ``keep="first"`` this does not favour keys that sort first, and unlike
-  ``keep="sample"`` it does not crash; OpenDP's own truncation then enforces
-  (and charges for) the bound.
+- keep at most k groups per citizen, r records per citizen and group, and M
+  records per citizen. Which ones is decided by a **keyed-random order**: a
+  hash of (citizen, group key) for groups and of the whole record for records,
+  seeded afresh for every release (``salt``). It depends on content only, never
+  on storage or key order (unlike ``keep="first"``), and identical records are
+  interchangeable, so the bounded rows are the same for any partition of the
+  citizens into shards.
 
 >>> frame = pl.DataFrame({"citizen_id": ["a", "a"], "mode": ["bus", "tram"]})
 >>> filtered(frame, (Filter("mode", ("bus",)),))["mode"].to_list()
@@ -24,16 +25,15 @@ OpenDP measurement that follows) is preserved. No noise, no aggregation.
 
 from __future__ import annotations
 
-import secrets
-
 import polars as pl
 
-from anonymise.measurement import CITIZEN
 from anonymise.measures.registry import kind_of
 from anonymise.query_values import Filter, Query
 from anonymise.sensitivity import ContributionBounds
 from policies.catalog import DatasetSpec
 
+CITIZEN = "citizen_id"
+RECORD_SEED = 0x5F3759DF  # mixed into the salt, so record and group orders differ
 _DTYPES = {"category": pl.String, "time": pl.String, "number": pl.Float64, "integer": pl.Int64}
 
 
@@ -73,20 +73,28 @@ def with_derived(frame: pl.DataFrame, query: Query) -> pl.DataFrame:
     return frame
 
 
-def with_group_choice(
-    frame: pl.DataFrame, query: Query, bounds: ContributionBounds
+def keyed_order(columns: list[str], salt: int) -> pl.Expr:
+    """A keyed-random rank key: a seeded hash of the given columns' values."""
+    return pl.struct(*columns).hash(seed=salt)
+
+
+def with_bounds(
+    frame: pl.DataFrame, query: Query, bounds: ContributionBounds, salt: int
 ) -> pl.DataFrame:
-    """Keep, per citizen, the k groups that come first in a fresh random order."""
-    k = bounds.groups_per_citizen
-    if k is None or not query.group_by:
-        return frame
-    salt = secrets.randbits(63)
-    order = pl.struct(CITIZEN, *query.group_by).hash(seed=salt)
-    return frame.filter(order.rank("dense").over(CITIZEN) <= k)
+    """Keep k groups, r records per group and M records per citizen, in keyed-random order."""
+    groups = list(query.group_by)
+    k, r = bounds.groups_per_citizen, bounds.records_per_group
+    if k is not None and groups:
+        chosen = keyed_order([CITIZEN, *groups], salt).rank("dense").over(CITIZEN)
+        frame = frame.filter(chosen <= k)
+    order = keyed_order(frame.columns, salt ^ RECORD_SEED)
+    if r is not None and groups:
+        frame = frame.filter(order.rank("ordinal").over(CITIZEN, *groups) <= r)
+    return frame.filter(order.rank("ordinal").over(CITIZEN) <= bounds.records_per_citizen)
 
 
 def prepared_schema(query: Query, dataset: DatasetSpec) -> pl.Schema:
-    """The columns and types of :func:`prepare`'s output, known without data."""
+    """The columns and types of the bounded records, known without data."""
     columns: dict[str, pl.DataType] = {CITIZEN: pl.String()}
     for name in used_fields(query):
         columns[name] = _DTYPES[dataset.fields[name].type]()
@@ -95,10 +103,14 @@ def prepared_schema(query: Query, dataset: DatasetSpec) -> pl.Schema:
     return pl.Schema(columns)
 
 
-def prepare(
-    frame: pl.DataFrame, query: Query, dataset: DatasetSpec, bounds: ContributionBounds
+def bounded(
+    frame: pl.DataFrame,
+    query: Query,
+    dataset: DatasetSpec,
+    bounds: ContributionBounds,
+    salt: int,
 ) -> pl.DataFrame:
-    """The frame an OpenDP measurement of ``query`` runs on."""
+    """The bounded records of ``query`` in ``frame`` (all of each citizen's records)."""
     frame = filtered(selected(frame, query, dataset), query.filters)
-    frame = with_group_choice(with_derived(frame, query), query, bounds)
-    return frame.select(list(prepared_schema(query, dataset)))
+    frame = with_derived(frame, query).select(list(prepared_schema(query, dataset)))
+    return with_bounds(frame, query, bounds, salt)
