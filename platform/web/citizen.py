@@ -56,7 +56,9 @@ public.add_app_template_filter(wording.day, "day")
 public.add_app_template_filter(wording.moment, "moment")
 public.add_app_template_filter(wording.names_of, "names_of")
 public.add_app_template_filter(wording.scope, "scope_words")
-public.add_app_template_filter(wording.period, "period_span")  # "any 30 days"; i18n's "period" says "30 days"
+public.add_app_template_filter(
+    wording.period, "period_span"
+)  # "any 30 days"; i18n's "period" says "30 days"
 public.add_app_template_global(wording.is_consent, "is_consent_basis")
 
 
