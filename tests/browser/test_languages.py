@@ -47,8 +47,14 @@ PAGES = [
     Page("auditor", "/auditor/policies?at=2030-01-01T00:00"),
     Page("auditor", "/auditor/budgets"),
     Page("citizen", "/auditor/events"),  # 403 for a role the page is not for
-    # The citizen's and the console's pages join here once their templates are translated:
-    # Page("citizen", "/my/"), Page("citizen", "/purposes"), Page("analyst", "/console/"), …
+    Page(None, "/purposes"),
+    Page(None, "/transparency"),
+    Page("citizen", "/my/"),
+    Page("citizen", "/my/history"),
+    Page("citizen", "/my/apps"),
+    Page("citizen", "/my/data"),
+    Page("analyst", "/console/"),
+    Page("analyst", "/console/?dataset=trips"),
 ]
 
 

@@ -19,11 +19,20 @@ from babel.messages.pofile import read_po
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "platform" / "translations"
 PLACEHOLDER_OR_TAG = re.compile(r"%\(\w+\)[sd]|%[sd]|<[^>]+>")
-# What a page shows besides its text: title, labels, placeholders and tooltips.
-PAGE_TEXT_JS = """() => [document.title, document.body.innerText,
-  ...Array.from(document.querySelectorAll('[aria-label],[placeholder],[title],[alt]'))
-     .flatMap(e => ['aria-label', 'placeholder', 'title', 'alt'].map(a => e.getAttribute(a) || ''))
-].join('\\n')"""
+# What a page shows besides its text: title, labels, placeholders and tooltips. Text marked
+# translate="no" (the city's own names and descriptions, written in its catalogue's language)
+# is left out: it is content, not the portal's wording.
+PAGE_TEXT_JS = """() => {
+  const kept = Array.from(document.querySelectorAll('[translate=no]'));
+  kept.forEach(e => { e.dataset.display = e.style.display; e.style.display = 'none'; });
+  const text = [document.title, document.body.innerText,
+    ...Array.from(document.querySelectorAll('[aria-label],[placeholder],[title],[alt]'))
+       .filter(e => !e.closest('[translate=no]'))
+       .flatMap(e => ['aria-label', 'placeholder', 'title', 'alt'].map(a => e.getAttribute(a) || ''))
+  ].join('\\n');
+  kept.forEach(e => { e.style.display = e.dataset.display; });
+  return text;
+}"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,10 @@ def english_with_translation(locale: str) -> tuple[tuple[str, re.Pattern[str]], 
     """(msgid, pattern) for every message that reads differently in ``locale``."""
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f, locale=locale)
+    # A word the translations themselves use (Catalan "any", a year) proves nothing.
+    own_words = {
+        w for m in catalog if m.id for t in _strings(m.string) for w in re.findall(r"\w+", t)
+    }
     found = []
     for message in catalog:
         if not message.id:
@@ -58,10 +71,16 @@ def english_with_translation(locale: str) -> tuple[tuple[str, re.Pattern[str]], 
             continue
         for text in english:
             for piece in _pieces(text):
-                if any(piece in t for t in translated):
-                    continue  # the translation keeps it (a name, a command)
+                if any(piece in t for t in translated) or piece in own_words:
+                    continue  # the translation keeps it (a name, a command), or it is a word of the locale
                 found.append((text, re.compile(r"(?<!\w)" + re.escape(piece) + r"(?!\w)")))
     return tuple(found)
+
+
+def _strings(string: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if isinstance(string, tuple):
+        return string
+    return (string,) if string else ()
 
 
 def english_on(text: str, locale: str) -> list[str]:
