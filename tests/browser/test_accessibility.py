@@ -9,6 +9,7 @@ every page at both widths are left in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -77,7 +78,11 @@ def _prepare(server: Any, role: str) -> dict[str, str]:
         new_staff(platform, role, EMAILS[role], department="transport")
         assert sign_in(client, EMAILS[role]).status_code == 302
         token = csrf_token(client.get("/console/?dataset=trips").text)
-        made = client.post("/console/query", data={**QUERY, "csrf_token": token})
+        asked = client.post("/console/query", data={**QUERY, "csrf_token": token})
+        confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', asked.text)
+        assert confirm is not None, asked.text  # the planner asks to confirm before spending
+        spend = {**QUERY, "csrf_token": token, "action": "spend", "confirm": confirm[1]}
+        made = client.post("/console/query", data=spend)
         assert made.status_code == 302, made.text
         fields["release"] = made.headers["Location"]
     elif role == "auditor":
