@@ -26,7 +26,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from consent.schema_errors import flatten_errors
 
 DEMO_PURPOSES = Path(__file__).resolve().parent.parent / "policies" / "city" / "purposes.yaml"
-LANGUAGES = ("en", "ca")
+LANGUAGES = ("en", "ca", "es")  # every notice is in each; the portal shows the same three
 LEGAL_BASES = (
     "dpv:Consent",
     "dpv:ExplicitlyExpressedConsent",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import Babel
 
 from civicdata import errors
 from civicdata.api import init_api
 from civicdata.config import Config
 from civicdata.context import Platform
 from civicdata.edge import init_edge
+from civicdata.i18n import init_i18n
 from civicdata.identity.demo import refuse_demo_accounts_in_production
-from civicdata.identity.portal import init_identity
+from civicdata.identity.portal import init_identity, remembered_locale
 from civicdata.input_guard import init_input_guard
 from civicdata.logs import configure_logging
 from civicdata.oauth import routes as oauth_routes
@@ -30,6 +30,8 @@ from civicdata.web import (
     console,
     console_jobs,
     health,
+    homes,
+    language,
     metrics,
     my_activity,
     portal,
@@ -53,12 +55,12 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
         MAX_CONTENT_LENGTH=None,
         TESTING=config.env == "testing",
     )
-    Babel(app)  # gettext (_) in templates and views; the i18n work adds locale selection
     init_input_guard(app)  # first: bounds <int:…> before routes exist, checks before CSRF
     init_security_headers(app, config)
     init_edge(app)  # request id, a log line and metrics for every request
     init_request_scope(app, platform)  # one session per request, committed on success
     app.extensions[JOBS_EXTENSION] = JobRunner(platform)  # releases computed as jobs
+    init_i18n(app, remembered=remembered_locale)  # the page's language (Flask-Babel)
 
     init_api(app)
     errors.register(app)  # after flask-smorest, which registers a plain-JSON handler
@@ -71,6 +73,8 @@ def create_app(config: Config | None = None, platform: Platform | None = None) -
     app.register_blueprint(oauth_routes.bp)  # /oauth/*, /.well-known/*
     app.register_blueprint(auth.bp)
     app.register_blueprint(account_email.bp)
+    app.register_blueprint(language.bp)
+    app.context_processor(homes.template_context)
 
     app.register_blueprint(auditor.bp)
     app.register_blueprint(my_activity.bp)

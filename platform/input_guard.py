@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from civicdata.errors import problem, wants_problem_json
+from civicdata.i18n import N_, gettext
 from civicdata.json_limits import INT64_MAX, JSONOutOfBounds, check_document
 
 MAX_JSON_BYTES = 1 << 20
@@ -50,8 +51,10 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _refuse(field: str, message: str, status: int = 400) -> None:
-    if not wants_problem_json():
-        abort(status, f"Invalid {field}: {message}")  # the portal's HTML error page
+    if not wants_problem_json():  # the portal's HTML error page, in the reader's words
+        abort(
+            status, gettext("Invalid %(field)s: %(message)s", field=field, message=gettext(message))
+        )
     title = "Content Too Large" if status == 413 else "Bad Request"
     abort(
         problem(
@@ -68,12 +71,12 @@ def _check_text(field: str, raw: bytes, numbers: bool = True) -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        _refuse(field, "not valid UTF-8")
+        _refuse(field, N_("not valid UTF-8"))
         return
     if "\x00" in text:
-        _refuse(field, "contains a NUL character")
+        _refuse(field, N_("contains a NUL character"))
     if numbers and _INTEGER.fullmatch(text) and (len(text) > 20 or abs(int(text)) > INT64_MAX):
-        _refuse(field, "integer out of range (at most 2^63-1)")
+        _refuse(field, N_("integer out of range (at most 2^63-1)"))
 
 
 def _check_path() -> None:

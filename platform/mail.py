@@ -4,7 +4,8 @@
 (STARTTLS when the server offers it), ``smtps://…`` (TLS from the start,
 port 465 by default). Unset, each message is written to
 ``<instance>/outbox/<time>-<random>.eml``, where a developer opens it.
-Sending errors are raised as :class:`MailError`, never swallowed.
+Sending errors are raised as :class:`MailError`, never swallowed. Each message
+names its language (``Content-Language``), the one its text was written in.
 """
 
 from __future__ import annotations
@@ -30,15 +31,16 @@ class MailError(RuntimeError):
 
 
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
+    def send(self, to: str, subject: str, body: str, language: str = "en") -> None: ...
 
 
-def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def compose(sender: str, to: str, subject: str, body: str, language: str = "en") -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which resets Content-* headers
     return message
 
 
@@ -49,10 +51,11 @@ class OutboxMailer:
     folder: Path
     sender: str
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, language: str = "en") -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
-        (self.folder / name).write_bytes(bytes(compose(self.sender, to, subject, body)))
+        message = compose(self.sender, to, subject, body, language)
+        (self.folder / name).write_bytes(bytes(message))
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,8 @@ class SmtpMailer:
     password: str | None
     sender: str
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        message = compose(self.sender, to, subject, body)
+    def send(self, to: str, subject: str, body: str, language: str = "en") -> None:
+        message = compose(self.sender, to, subject, body, language)
         try:
             if self.implicit_tls:
                 context = ssl.create_default_context()

@@ -5,8 +5,11 @@
   from ``portal.css``; the API docs load their start-up script as a file), no
   plugins, and ``frame-ancestors 'none'`` with ``X-Frame-Options: DENY`` so
   no other site can frame the consent screen or ``/my/erase`` (clickjacking).
-* ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``
-  (an authorization code in a redirect must never leak through a Referer).
+* ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin``:
+  no other site ever gets a Referer (an authorization code or a page address
+  must never leak through one), while the portal itself learns which of its
+  pages a form was posted from, to return there after a sign-in that the
+  form's expired session required.
 * HSTS only when the public URL is https (a plain-http development instance
   must not pin browsers to https).
 * ``Cache-Control: no-store`` on every answer that does not set its own
@@ -49,7 +52,7 @@ def init_security_headers(app: Flask, config: Config) -> None:
         strict_transport_security_max_age=31_536_000,
         frame_options="DENY",
         content_security_policy=CSP,
-        referrer_policy="no-referrer",
+        referrer_policy="same-origin",
         session_cookie_secure=config.secure_cookies,
         session_cookie_http_only=True,
         force_file_save=False,

@@ -37,6 +37,7 @@ LOWER = (
     "civicdata.citizens",
     "civicdata.city",
     "civicdata.request_scope",
+    "civicdata.i18n",
     "consent",
     "anonymise",
     "policies",

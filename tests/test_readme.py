@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NAME = re.compile(r"\b[a-z_]+(?:\.py\b|/)")
+NAME = re.compile(r"(?<![\w/])[a-z_][a-z0-9_]*(?:\.py\b|/)")
 
 
 def layout_block(readme: str) -> list[str]:

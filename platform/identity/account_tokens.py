@@ -19,6 +19,7 @@ from typing import Literal
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from civicdata.i18n import gettext
 from civicdata.identity.models import Account
 
 Purpose = Literal["verify", "reset"]
@@ -57,14 +58,16 @@ class AccountTokens:
         try:
             payload, issued = self._serializer.loads(token, return_timestamp=True)
         except BadSignature:
-            raise TokenError("This link is not valid.") from None
+            raise TokenError(gettext("This link is not valid.")) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("a"), str):
-            raise TokenError("This link is not valid.")
+            raise TokenError(gettext("This link is not valid."))
         if now - issued.astimezone(UTC) > self.lifetime:
-            raise TokenError("This link has expired. Ask for a new one.")
+            raise TokenError(gettext("This link has expired. Ask for a new one."))
         account = session.get(Account, payload["a"], with_for_update=True)
         if account is None or account.disabled_at is not None:
-            raise TokenError("This link is not valid.")
+            raise TokenError(gettext("This link is not valid."))
         if payload.get("f") != _fingerprint(self.purpose, account):
-            raise TokenError("This link has been used already. Ask for a new one if you need it.")
+            raise TokenError(
+                gettext("This link has been used already. Ask for a new one if you need it.")
+            )
         return account

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from civicdata.citizens import create_citizen, find_citizen
 from civicdata.db import utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.models import Account
 from civicdata.identity.password_policy import password_problem, personal_words
 from civicdata.identity.passwords import Passwords
@@ -68,7 +69,7 @@ def find_account(session: Session, index: BlindIndex, email: str) -> Account | N
 
 def _check(email: str, password: str, name: str | None = None) -> None:
     if not EMAIL.match(email.strip()):
-        raise AccountError("email", "is not a valid email address")
+        raise AccountError("email", gettext("This is not a valid email address."))
     problem = password_problem(password, personal_words(email, name))
     if problem:
         raise AccountError("password", problem)
@@ -259,7 +260,7 @@ def change_password(
     """
     problem = password_problem(new_password, personal)
     if problem is None and login_digest(index, new_password) == account.login_digest:
-        problem = "must not contain your email address or name"
+        problem = gettext("The password must not contain your email address or name.")
     if problem:
         raise AccountError("new_password", problem)
     account.password_hash = passwords.hash(new_password)

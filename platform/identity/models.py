@@ -46,6 +46,9 @@ class Account(Base):
     # When the owner proved they read mail at the address; until then a
     # self-registered citizen cannot sign in.
     email_verified_at: Mapped[datetime | None]
+    # The portal language the owner chose with the switch (``en``, ``ca``, ``es``);
+    # ``None`` until they choose, when the browser's preference decides.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
 
 class PortalSession(Base):

@@ -20,6 +20,9 @@ from pathlib import Path
 
 from zxcvbn import zxcvbn
 
+from civicdata.i18n import gettext, lazy_gettext
+from civicdata.identity.password_advice import advice
+
 MIN_LENGTH = 15
 MAX_LENGTH = 256
 MIN_SCORE = 3  # zxcvbn: 3 is "safely unguessable", about 10^8 guesses or more
@@ -27,12 +30,21 @@ ZXCVBN_MAX = 72  # zxcvbn's own limit; longer passwords are judged by their star
 COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 LEET = str.maketrans("0134578@$!|+", "oleastbasilt")
 EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
-SCORE_WORDS = ("very weak", "weak", "fair", "strong", "very strong")
+SCORE_WORDS = (
+    lazy_gettext("very weak"),
+    lazy_gettext("weak"),
+    lazy_gettext("fair"),
+    lazy_gettext("strong"),
+    lazy_gettext("very strong"),
+)
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """A password's score (0-4), what makes it unacceptable, and how to improve it."""
+    """A password's score (0-4), what makes it unacceptable, and how to improve it.
+
+    Problems and suggestions are whole sentences in the request's language.
+    """
 
     score: int
     problems: list[str] = field(default_factory=list)
@@ -44,7 +56,7 @@ class Assessment:
 
     @property
     def label(self) -> str:
-        return SCORE_WORDS[self.score]
+        return str(SCORE_WORDS[self.score])
 
 
 @cache
@@ -87,22 +99,28 @@ def assess(password: str, personal: Iterable[str] = ()) -> Assessment:
     personal = list(personal)
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"must have at least {MIN_LENGTH} characters")
+        problems.append(
+            gettext("The password must have at least %(num)d characters.", num=MIN_LENGTH)
+        )
     if len(password) > MAX_LENGTH:
-        problems.append(f"must have at most {MAX_LENGTH} characters")
+        problems.append(
+            gettext("The password must have at most %(num)d characters.", num=MAX_LENGTH)
+        )
     if is_common(password):
-        problems.append("is one of the most common passwords")
+        problems.append(gettext("The password is one of the most common passwords."))
     lowered = password.lower()
     if any(word in lowered for word in personal):
-        problems.append("must not contain your email address or name")
+        problems.append(gettext("The password must not contain your email address or name."))
     result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=personal)
     score = int(result["score"])
     feedback = result["feedback"]
     if score < MIN_SCORE and not problems:
-        problems.append(f"is too easy to guess. {feedback['warning'] or ''}".strip())
+        why = advice(feedback["warning"]) if feedback["warning"] else ""
+        problems.append(f"{gettext('The password is too easy to guess.')} {why}".strip())
     if problems:
         score = min(score, MIN_SCORE - 1)
-    return Assessment(score=score, problems=problems, suggestions=list(feedback["suggestions"]))
+    suggestions = [advice(text) for text in feedback["suggestions"]]
+    return Assessment(score=score, problems=problems, suggestions=suggestions)
 
 
 def password_problem(password: str, personal: Iterable[str] = ()) -> str | None:

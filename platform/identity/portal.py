@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
 
 from civicdata.audit import record_event_committed
 from civicdata.db import transaction, utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.account_mail import AccountMail
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
@@ -31,6 +33,7 @@ from civicdata.request_scope import current_platform, db_session
 
 SESSION_KEY = "portal_session"
 SIGNED_IN_AT_KEY = "signed_in_at"
+EXPIRED_KEY = "portal_session_expired"  # until the next sign-in page says so
 # Authenticated by client credentials or bearer tokens, never by the cookie.
 CSRF_EXEMPT_PREFIXES = (
     "/api/",
@@ -75,7 +78,18 @@ def identity_services() -> IdentityServices:
 
 def _template_context() -> dict[str, Any]:
     # Anonymous pages (and error pages) need no database round trip.
-    return {"portal_account": current_account() if SESSION_KEY in session else None}
+    return {
+        "portal_account": current_account() if SESSION_KEY in session else None,
+        "return_path": return_path() or "",
+    }
+
+
+def remembered_locale() -> str | None:
+    """The signed-in account's chosen language (for :mod:`civicdata.i18n`), if any."""
+    if SESSION_KEY not in session or request.path.startswith(CSRF_EXEMPT_PREFIXES):
+        return None
+    account = current_account()
+    return account.locale if account is not None else None
 
 
 def _resume_portal_session() -> None:
@@ -104,6 +118,9 @@ def current_account() -> Account | None:
             resumed = resume_session(own, session_id, identity_services().limits, utcnow())
         if resumed is None:
             session.pop(SESSION_KEY, None)
+            # Idle or absolute limit, or ended elsewhere. Kept in the cookie, not just for
+            # this request: another request (a favicon, a second tab) may notice it first.
+            session[EXPIRED_KEY] = True
         else:
             account = db_session().get(Account, resumed[0].id)
     g.portal_account = account
@@ -140,7 +157,7 @@ def login_required(*roles: str) -> Callable[[F], F]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             account = current_account()
             if account is None:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                return login_redirect()
             if roles and account.role not in roles:
                 record_event_committed(
                     current_platform().sessions,
@@ -150,12 +167,47 @@ def login_required(*roles: str) -> Callable[[F], F]:
                     decision="denied",
                     role=account.role,
                 )
-                abort(403, description="This page is not available to your role.")
+                abort(403, description=gettext("This page is not available to your role."))
             return view(*args, **kwargs)
 
         return cast(F, guarded)
 
     return decorator
+
+
+def session_expired() -> bool:
+    """Whether this browser's portal session ended by itself (idle, absolute, elsewhere)
+
+    since it last signed in or was told so; asking forgets it.
+    """
+    current_account()
+    return bool(session.pop(EXPIRED_KEY, False))
+
+
+def return_path() -> str | None:
+    """Where to come back to after signing in, or after switching language, from this request.
+
+    A GET is its own path. Anything else (a form that was posted) cannot be
+    repeated by a redirect, so it is the page the form was on: the
+    ``Referer``, when it is a page of this site; else ``None`` (the caller
+    picks a home).
+    """
+    if request.method in ("GET", "HEAD"):
+        return safe_next(request.full_path.rstrip("?"), "") or None
+    referrer = urlsplit(request.referrer or "")
+    here = urlsplit(request.host_url)
+    if (referrer.scheme, referrer.netloc) != (here.scheme, here.netloc):
+        return None
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(path, "") or None
+
+
+def login_redirect() -> Response:
+    """To the sign-in page, then back to :func:`return_path`; says so if the session expired."""
+    if session_expired():
+        flash(gettext("Your session expired; sign in again."), "info")
+    target = return_path()
+    return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

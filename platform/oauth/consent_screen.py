@@ -12,23 +12,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from civicdata.i18n import DEFAULT_LOCALE, lazy_gettext
 from civicdata.oauth import scopes as scope_lib
-from civicdata.oauth.metadata import LANGUAGES
 from consent.purposes import CONSENT_BASES, Purpose
 
+# What each non-purpose scope lets an app do, in the reader's words (translated
+# in civicdata/translations like every other portal string).
 SCOPE_TEXT = {
-    "en": {
-        "openid": "Know that it is you (a pseudonymous identifier only).",
-        "profile": "See the name you gave when you registered.",
-        "consent:read": "See which purposes you have consented to, and download a copy of the data the city holds on you.",
-        "consent:write": "Give or withdraw consent for you when you ask it to.",
-    },
-    "ca": {
-        "openid": "Saber que sou vós (només un identificador pseudònim).",
-        "profile": "Veure el nom que vau donar en registrar-vos.",
-        "consent:read": "Veure a quines finalitats heu donat el consentiment i descarregar una còpia de les dades que la ciutat té sobre vós.",
-        "consent:write": "Donar o retirar el consentiment per vós quan li ho demaneu.",
-    },
+    "openid": lazy_gettext("Know that it is you (a pseudonymous identifier only)."),
+    "profile": lazy_gettext("See the name you gave when you registered."),
+    "consent:read": lazy_gettext(
+        "See which purposes you have consented to, and download a copy of the data "
+        "the city holds on you."
+    ),
+    "consent:write": lazy_gettext("Give or withdraw consent for you when you ask it to."),
 }
 
 
@@ -50,16 +47,6 @@ class ConsentView:
     abilities: list[str]
 
 
-def choose_language(requested: Iterable[str | None], accepted: str | None) -> str:
-    """The first supported language asked for (``ui_locales``, ``lang``), else ``accepted``."""
-    for value in requested:
-        for tag in (value or "").split():
-            primary = tag.split("-")[0].lower()
-            if primary in LANGUAGES:
-                return primary
-    return accepted if accepted in LANGUAGES else LANGUAGES[0]
-
-
 def describe(
     scope: str,
     purposes: Mapping[str, Purpose],
@@ -67,14 +54,18 @@ def describe(
     language: str,
     given: Collection[str] = (),
 ) -> ConsentView:
-    """The consent screen for the (validated) requested ``scope``; ``given``: active purposes."""
+    """The consent screen for the (validated) requested ``scope``, in ``language``; ``given``: active purposes.
+
+    ``language`` is the page's locale (:func:`civicdata.i18n.current_locale`),
+    which also translates the abilities.
+    """
     choices = []
     abilities = []
     for item in scope_lib.split(scope):
         if item.startswith(scope_lib.PURPOSE_PREFIX):
             purpose_id = item[len(scope_lib.PURPOSE_PREFIX) :]
             purpose = purposes[purpose_id]
-            notice = purpose.notice.get(language) or purpose.notice[LANGUAGES[0]]
+            notice = purpose.notice.get(language) or purpose.notice[DEFAULT_LOCALE]
             choices.append(
                 PurposeChoice(
                     scope=item,
@@ -87,7 +78,7 @@ def describe(
                 )
             )
         else:
-            abilities.append(SCOPE_TEXT[language].get(item, item))
+            abilities.append(str(SCOPE_TEXT.get(item, item)))
     return ConsentView(language=language, purposes=choices, abilities=abilities)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicdata.i18n import LOCALES
 from civicdata.oauth.grants import AUTH_METHODS
 from civicdata.oauth.prompt import PROMPTS, RESPONSE_MODES
 from civicdata.oauth.signing import ALGORITHM
 
-LANGUAGES = ("en", "ca")
+LANGUAGES = LOCALES  # the consent screen and the portal speak the same languages
 
 
 def server_metadata(issuer: str, scopes_supported: list[str]) -> dict[str, Any]:

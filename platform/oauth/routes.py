@@ -17,15 +17,16 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
-from civicdata.errors import problem
+from civicdata.errors import prefers_html, problem, user_error
+from civicdata.i18n import current_locale, gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.models import Account
-from civicdata.identity.portal import current_account, signed_in_at
+from civicdata.identity.portal import current_account, login_redirect, signed_in_at
 from civicdata.oauth import signing
 from civicdata.oauth.authorizations import record_authorization
-from civicdata.oauth.consent_screen import choose_language, describe, granted_scope
+from civicdata.oauth.consent_screen import describe, granted_scope
 from civicdata.oauth.grants import ConsentGiven, TokenOwner, user_claims
-from civicdata.oauth.metadata import LANGUAGES, server_metadata
+from civicdata.oauth.metadata import server_metadata
 from civicdata.oauth.prompt import check_response_mode, requested_prompts
 from civicdata.oauth.protect import current_grant, require_oauth
 from civicdata.oauth.server import endpoint_response, token_response
@@ -49,6 +50,15 @@ def _refuse(error: OAuth2Error, account: Account | None) -> Response:
     if error.redirect_uri:
         response: Response = oauth_state().server.handle_error_response(None, error)
         return response
+    # Nowhere verified to send the answer: the person sees a page, an API client JSON.
+    if prefers_html():
+        detail = gettext(
+            "The app that sent you here made a request this platform cannot accept, so you "
+            "cannot be sent back to it. Nothing was shared with it. You can close this page; "
+            "the app's makers can look up the error code %(error)s.",
+            error=error.error,
+        )
+        return user_error(400, detail)
     return problem(400, "Bad Request", error.description or error.error, error=error.error)
 
 
@@ -71,7 +81,7 @@ def authorize() -> ResponseReturnValue:
             return _refuse(_to_client(LoginRequiredError(), grant), account)
         return _refuse(_to_client(ConsentRequiredError(), grant), account)
     if account is None:
-        return redirect(url_for("auth.login", next=request.full_path))
+        return login_redirect()
     if "login" in prompts and request.method == "GET":
         return _sign_in_again(prompts)
     if account.role != "citizen":
@@ -83,12 +93,9 @@ def authorize() -> ResponseReturnValue:
             decision="denied",
             role=account.role,
         )
-        return problem(403, "Forbidden", "Only residents can authorize apps.")
+        return user_error(403, gettext("Only residents can authorize apps."))
     platform = current_platform()
-    language = choose_language(
-        [request.values.get("lang"), request.values.get("ui_locales")],
-        request.accept_languages.best_match(LANGUAGES),
-    )
+    language = current_locale()  # lang, then the remembered choice, ui_locales, Accept-Language
     departments = {d.id: d.name for d in platform.catalog.departments.values()}
     if request.method == "GET":
         found = states(db_session(), str(account.citizen_id), platform.purposes, utcnow())
@@ -134,7 +141,7 @@ def _decide(grant: Any, account: Account, language: str) -> ResponseReturnValue:
         return server.create_authorization_response(grant_user=None, grant=grant)
     scope = granted_scope(grant.request.scope, request.form.getlist("grant_purpose"))
     if scope is None:
-        return problem(400, "Bad Request", "grant_purpose: only requested purposes can be granted")
+        return user_error(400, gettext("grant_purpose: only requested purposes can be granted"))
     session = db_session()
     authorization = record_authorization(
         session,

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.account_tokens import TokenError
 from civicdata.identity.accounts import (
     AccountError,
@@ -87,7 +88,7 @@ def reset_password(token: str) -> ResponseReturnValue:
     end_all_sessions(session, account)
     record_event(session, actor=actor_of(account), action="password.reset")
     session.commit()
-    flash("Your password is changed. Sign in with it.", "info")
+    flash(gettext("Your password is changed. Sign in with it."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -107,7 +108,7 @@ def verify(token: str) -> ResponseReturnValue:
     mark_email_verified(account, utcnow())
     record_event(session, actor=actor_of(account), action="email.verify")
     session.commit()
-    flash("Your email address is confirmed. You can sign in now.", "info")
+    flash(gettext("Your email address is confirmed. You can sign in now."), "info")
     return redirect(url_for("auth.login"))
 
 

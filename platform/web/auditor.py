@@ -30,6 +30,7 @@ from civicdata.audit.entries import (
 from civicdata.audit.filters import ComparisonQuery, EventListQuery, ExportQuery, event_filter
 from civicdata.audit.kept import check_kept
 from civicdata.audit.queries import decisions_seen, verify_live_log
+from civicdata.i18n import gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.request_scope import current_platform, db_session
@@ -141,7 +142,7 @@ def event(index: int) -> ResponseReturnValue:
     try:
         found = entry_with_proof(db_session(), platform.signing, platform.audit_origin, index)
     except NoSuchEntry:
-        abort(404, description=f"There is no audit entry {index}.")
+        abort(404, description=gettext("There is no audit entry %(index)s.", index=index))
     page = render_template(
         "auditor/event.html",
         event=found.event,
@@ -181,7 +182,7 @@ def consistency() -> ResponseReturnValue:
     _log_access()
     note = request.form.get("checkpoint", "") if request.method == "POST" else ""
     if not note.strip():
-        error = "Paste the whole signed checkpoint." if request.method == "POST" else None
+        error = gettext("Paste the whole signed checkpoint.") if request.method == "POST" else None
         return render_template("auditor/consistency.html", note=note, check=None, error=error), (
             400 if error else 200
         )
@@ -189,7 +190,7 @@ def consistency() -> ResponseReturnValue:
     try:
         check = check_kept(db_session(), platform.signing, platform.audit_origin, note)
     except CheckpointError as exc:
-        error = f"This is not a checkpoint of this log signed by its key: {exc}"
+        error = gettext("This is not a checkpoint of this log signed by its key: %(why)s", why=exc)
         return render_template("auditor/consistency.html", note=note, check=None, error=error), 400
     return render_template("auditor/consistency.html", note=note, check=check, error=None)
 
@@ -205,7 +206,7 @@ def log_export() -> ResponseReturnValue:
             db_session(), platform.signing, platform.audit_origin, platform.sessions
         )
     except CheckpointError as exc:
-        abort(409, description=f"No checkpoint can be signed: {exc}")
+        abort(409, description=gettext("No checkpoint can be signed: %(why)s", why=exc))
     return _download(export)
 
 
@@ -234,14 +235,14 @@ def policies() -> ResponseReturnValue:
         try:
             when = _utc(datetime.fromisoformat(raw))
         except ValueError:
-            context["error"] = "Give a date and time, e.g. 2026-03-01T09:30 (UTC)."
+            context["error"] = gettext("Give a date and time, e.g. 2026-03-01T09:30 (UTC).")
             return render_template(
                 "auditor/policies.html", when=None, recorded=None, **context
             ), 400
     try:
         recorded = policy_set_at(db_session().connection(), when)
     except HistoryError as exc:
-        context["error"] = f"The recorded policy history was altered: {exc}"
+        context["error"] = gettext("The recorded policy history was altered: %(why)s", why=exc)
         recorded = None
     return render_template("auditor/policies.html", when=when, recorded=recorded, **context)
 

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from civicdata.audit import record_event, record_event_committed
 from civicdata.db import utcnow
+from civicdata.i18n import gettext, ngettext, remember_in_cookie
 from civicdata.identity.accounts import (
     AccountError,
     EmailTaken,
@@ -20,7 +21,7 @@ from civicdata.identity.accounts import (
 )
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.authentication import authenticate
-from civicdata.identity.password_policy import Assessment, assess, personal_words
+from civicdata.identity.password_policy import MIN_LENGTH, Assessment, assess, personal_words
 from civicdata.identity.portal import (
     current_account,
     identity_services,
@@ -31,19 +32,29 @@ from civicdata.identity.portal import (
 )
 from civicdata.request_scope import current_platform, db_session
 from civicdata.web.auth_forms import LoginForm, PasswordForm, RegisterForm
+from civicdata.web.homes import home_for
 
 bp = Blueprint("auth", __name__)
 
 
+@bp.context_processor
+def _password_policy() -> dict[str, int]:
+    return {"min_length": MIN_LENGTH}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Sign in with email and password; then go back to ``next`` (a local path only)."""
+    """Sign in with email and password; then go back to ``next`` (a local path only).
+
+    Without ``next``, each role lands on its home (:func:`civicdata.web.homes.home_for`).
+    """
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next"))
+        form.next.data = safe_next(request.args.get("next"), "")
         # ``reauth``: an app asked for a fresh sign-in (OpenID Connect prompt=login).
-        if current_account() is not None and not request.args.get("reauth"):
-            return redirect(form.next.data)
+        signed_in = current_account()
+        if signed_in is not None and not request.args.get("reauth"):
+            return redirect(form.next.data or home_for(signed_in))
         return render_template("auth/login.html", form=form)
     if not form.validate():
         return render_template("auth/login.html", form=form), 400
@@ -57,11 +68,15 @@ def login() -> ResponseReturnValue:
     )
     if outcome.status == "throttled":
         minutes = -(-(outcome.retry_after or 60) // 60)
-        error = f"Too many failed attempts. Try again in {minutes} minute(s)."
+        error = ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
         response = render_template("auth/login.html", form=form, error=error)
         return response, 429, {"Retry-After": str(outcome.retry_after)}
     if outcome.account is None:
-        error = "The email or password is not right."
+        error = gettext("The email or password is not right.")
         return render_template("auth/login.html", form=form, error=error), 401
     if outcome.account.email_verified_at is None:
         # The password was right, so telling that the address is unconfirmed reveals nothing.
@@ -73,11 +88,15 @@ def login() -> ResponseReturnValue:
             decision="unverified",
         )
         identity_services().mail.send_verification(form.email.data or "", outcome.account)
-        error = "Confirm your email address first: we have sent you a new link."
+        error = gettext("Confirm your email address first: we have sent you a new link.")
         return render_template("auth/login.html", form=form, error=error), 403
     sign_in(outcome.account)
     db_session().commit()
-    return redirect(safe_next(form.next.data))
+    answer = redirect(safe_next(form.next.data, "") or home_for(outcome.account))
+    if outcome.account.locale:  # this browser follows the account's language from now on
+        secure = current_platform().config.secure_cookies
+        remember_in_cookie(answer, outcome.account.locale, secure=secure)
+    return answer
 
 
 @bp.post("/logout")
@@ -88,7 +107,7 @@ def logout() -> ResponseReturnValue:
     if account is not None:
         record_event(db_session(), actor=actor_of(account), action="logout", role=account.role)
     db_session().commit()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("portal.landing"))
 
 
@@ -173,7 +192,7 @@ def password() -> ResponseReturnValue:
             action="password.change",
             decision="failed",
         )
-        form.current.errors = ["The current password is not right."]
+        form.current.errors = [gettext("The current password is not right.")]
         return render_template("auth/account.html", form=form), 400
     platform = current_platform()
     try:
@@ -193,5 +212,5 @@ def password() -> ResponseReturnValue:
     record_event(db_session(), actor=actor_of(signed_in), action="password.change")
     sign_in(signed_in)
     db_session().commit()
-    flash("Your password is changed; other sessions are signed out.", "info")
+    flash(gettext("Your password is changed; other sessions are signed out."), "info")
     return redirect(url_for("auth.account"))

@@ -18,6 +18,7 @@ from civicdata.audit import record_event_committed
 from civicdata.audit.filters import PeriodQuery, period_of
 from civicdata.audit.spending import daily_spending
 from civicdata.db import utcnow
+from civicdata.i18n import gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.budgets import city_budgets, grant_budgets, spending_by_month
@@ -36,14 +37,14 @@ def page() -> ResponseReturnValue:
     grants = grant_budgets(session, platform.policy_set, None, now)
     caps = city_budgets(session, platform.policy_set, now)
     grant_chart = bar_chart(
-        "ε spent per grant in its current period (mark: the grant's budget)",
+        gettext("ε spent per grant in its current period (mark: the grant's budget)"),
         [
             Bar(g.policy.id, float(g.balance.spent.epsilon), None, float(g.policy.budget.epsilon))
             for g in grants
         ],
     )
     cap_chart = bar_chart(
-        "ε spent per dataset in the cap's current period (mark: the city-wide cap)",
+        gettext("ε spent per dataset in the cap's current period (mark: the city-wide cap)"),
         [
             Bar(c.dataset, float(c.balance.spent.epsilon), None, float(c.balance.total.epsilon))
             for c in caps
@@ -56,7 +57,6 @@ def page() -> ResponseReturnValue:
         months=spending_by_month(session),
         grant_chart=grant_chart,
         cap_chart=cap_chart,
-        amount=text,
     )
 
 

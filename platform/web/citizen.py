@@ -3,8 +3,8 @@
 Thin: parse the form, call :mod:`civicdata.consents`, render. Every page is for
 signed-in citizens (``login_required("citizen")``) except the public list of
 purposes. Forms are CSRF-protected (checked for every POST by
-:mod:`civicdata.identity.portal`) and work without JavaScript. The language
-chosen with the switch (English or Catalan) is kept in the portal session and
+:mod:`civicdata.identity.portal`) and work without JavaScript. The page's
+language (:mod:`civicdata.i18n`, chosen with the header's switch) also
 decides which notice text is shown and recorded.
 """
 
@@ -37,18 +37,17 @@ from civicdata.consents.export import export_my_data
 from civicdata.consents.overview import consent_overview
 from civicdata.consents.recording import Collector
 from civicdata.errors import status_for
+from civicdata.i18n import current_locale, locale_names
 from civicdata.identity.models import Account
-from civicdata.identity.portal import current_account, identity_services, login_required, safe_next
+from civicdata.identity.portal import current_account, identity_services, login_required
 from civicdata.request_scope import current_platform, db_session, discard_changes
+from civicdata.web import language as language_switch
 from civicdata.web import wording
-from consent.purposes import LANGUAGES
 from consent.records import find_event, history
 
 bp = Blueprint("citizen", __name__, url_prefix="/my")
 public = Blueprint("purposes", __name__)
 
-LANGUAGE_KEY = "language"
-LANGUAGE_NAMES = {"en": "English", "ca": "Català"}
 
 # Plain words in every template: "30 days", "your consent", "3 March 2026".
 public.add_app_template_filter(wording.duration, "duration")
@@ -57,21 +56,20 @@ public.add_app_template_filter(wording.day, "day")
 public.add_app_template_filter(wording.moment, "moment")
 public.add_app_template_filter(wording.names_of, "names_of")
 public.add_app_template_filter(wording.scope, "scope_words")
-public.add_app_template_filter(wording.period, "period")
+public.add_app_template_filter(
+    wording.period, "period_span"
+)  # "any 30 days"; i18n's "period" says "30 days"
 public.add_app_template_global(wording.is_consent, "is_consent_basis")
 
 
 def current_language() -> str:
-    """The language chosen with the switch, else the browser's preference, else English."""
-    chosen = session.get(LANGUAGE_KEY)
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    """The page's language (:mod:`civicdata.i18n`), which is also the notices' language."""
+    return current_locale()
 
 
 def _render(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
     return render_template(
-        template, lang=current_language(), languages=LANGUAGE_NAMES, **context
+        template, lang=current_language(), languages=locale_names(), **context
     ), status
 
 
@@ -99,14 +97,8 @@ def purposes() -> ResponseReturnValue:
     return _render("citizen/purposes.html", purposes=shown, names=plain_names())
 
 
-@public.post("/language")
-def language() -> ResponseReturnValue:
-    """The language switch: remembered for this browser session."""
-    chosen = request.form.get("language", "")
-    if chosen not in LANGUAGES:
-        abort(400, description=_("language: must be one of %(codes)s", codes=", ".join(LANGUAGES)))
-    session[LANGUAGE_KEY] = chosen
-    return redirect(safe_next(request.form.get("next"), url_for("citizen.dashboard")))
+# The header's switch (civicdata.web.language), also under the name purposes.language.
+public.add_url_rule("/language", "language", language_switch.switch, methods=["POST"])
 
 
 @bp.get("/")
@@ -290,10 +282,11 @@ def erase() -> ResponseReturnValue:
 
 
 def _forget_account() -> None:
-    """Forget the erased account in this browser (its server-side sessions are gone)."""
-    language = current_language()
+    """Forget the erased account in this browser (its server-side sessions are gone).
+
+    The language stays: the choice is in the browser's own cookie, not the session.
+    """
     session.clear()
-    session[LANGUAGE_KEY] = language
     g.portal_account = None
 
 

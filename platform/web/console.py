@@ -29,6 +29,7 @@ from flask.typing import ResponseReturnValue
 from civicdata import telemetry
 from civicdata.db import utcnow
 from civicdata.downloads import release_csv_download
+from civicdata.i18n import gettext
 from civicdata.identity.audit_trail import actor_of
 from civicdata.identity.portal import current_account, login_required
 from civicdata.releases.budgets import grant_budgets
@@ -50,7 +51,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 def _requester() -> Requester:
     account = current_account()
     if account is None or not account.department:
-        abort(403, description="Your account belongs to no department.")
+        abort(403, description=gettext("Your account belongs to no department."))
     return Requester(department=account.department, actor=actor_of(account))
 
 
@@ -169,7 +170,7 @@ def live_plan() -> ResponseReturnValue:
 def _visible(release_id: str) -> Published:
     published = get_release(db_session(), release_id)
     if published is None or published.department != _requester().department:
-        abort(404, description="No release with this id belongs to your department.")
+        abort(404, description=gettext("No release with this id belongs to your department."))
     return published
 
 

@@ -56,7 +56,7 @@ def charts(document: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
     out = []
     for i, chart in enumerate(by_chart.values()):
         svg = bar_chart(
-            chart["title"] + " " + _("(95 % error bars)"),
+            chart["title"] + " " + _("(error bars at %(level)s %%)", level=95),
             chart["bars"],
             axis=chart["axis"],
             groups=groups,

@@ -31,9 +31,10 @@ MAX_BEFORE = 2**31 - 1
 
 
 def _public(response: Response) -> Response:
-    """Cacheable by anyone for a minute: the answer is the same for every visitor."""
+    """Cacheable by anyone for a minute: the same for every visitor who reads its language."""
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
+    response.vary.update(("Accept-Language", "Cookie"))  # the page's language comes from these
     return response
 
 

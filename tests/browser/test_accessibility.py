@@ -9,6 +9,7 @@ every page at both widths are left in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -45,8 +46,8 @@ QUERY = {
     "expected_records": "100",
     "action": "request",
 }
-# The languages to walk in, and the switch's button for each (English is the default).
-LANGUAGES = {"en": None, "ca": "Català"}
+# The languages to walk in, and the header switch's button for each (English is the default).
+LANGUAGES = {"en": None, "ca": "Català", "es": "Español"}
 # Pages that fail for a reason this branch cannot fix without rewriting another
 # area's template: page name -> the violation, stated precisely. A listed page
 # that passes fails the test, so the list only shrinks.
@@ -77,7 +78,11 @@ def _prepare(server: Any, role: str) -> dict[str, str]:
         new_staff(platform, role, EMAILS[role], department="transport")
         assert sign_in(client, EMAILS[role]).status_code == 302
         token = csrf_token(client.get("/console/?dataset=trips").text)
-        made = client.post("/console/query", data={**QUERY, "csrf_token": token})
+        asked = client.post("/console/query", data={**QUERY, "csrf_token": token})
+        confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', asked.text)
+        assert confirm is not None, asked.text  # the planner asks to confirm before spending
+        spend = {**QUERY, "csrf_token": token, "action": "spend", "confirm": confirm[1]}
+        made = client.post("/console/query", data=spend)
         assert made.status_code == 302, made.text
         fields["release"] = made.headers["Location"]
     elif role == "auditor":
@@ -92,11 +97,12 @@ def _prepare(server: Any, role: str) -> dict[str, str]:
     return fields
 
 
-def _choose_language(page: Any, base: str, button: str) -> None:
-    """Switch the portal's language with the switch on the public purposes page."""
+def _choose_language(page: Any, base: str, language: str, button: str) -> None:
+    """Switch the portal's language with the header's switch (on every page)."""
     page.goto(f"{base}/purposes")
-    page.get_by_role("button", name=button).click()
+    page.locator("header").get_by_role("button", name=button).click()
     page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
 
 
 def _sign_in(page: Any, base: str, email: str) -> None:
@@ -118,7 +124,7 @@ def test_every_page_passes_axe_and_fits_a_phone(config, axe_page, role: str) -> 
             _sign_in(page, server.url, EMAILS[role])
         for language, button in LANGUAGES.items():
             if button:
-                _choose_language(page, server.url, button)
+                _choose_language(page, server.url, language, button)
             for portal_page in pages_for(role):
                 response = page.goto(server.url + portal_page.path.format(**fields))
                 assert response is not None and response.status == 200, (portal_page, response)

@@ -66,6 +66,6 @@ def test_verify_then_reset_through_real_mail(config, browser_page) -> None:
         page.get_by_label("Email").fill(EMAIL)
         page.get_by_label("Password").fill(NEW_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("link", name="Your account (citizen)")).to_be_visible()
+        expect(page.get_by_role("link", name="Your account (resident)")).to_be_visible()
         page.goto(reset_link)
         expect(page.get_by_role("alert")).to_contain_text("used already")

@@ -41,10 +41,10 @@ def test_a_resident_consents_withdraws_downloads_exports_and_erases(config, brow
         page.get_by_role("link", name="My consents", exact=True).first.click()
         expect(page.get_by_role("heading", name=TRANSPORT_EN)).to_be_visible()
 
-        page.get_by_role("button", name="Català").click()
+        page.get_by_role("banner").get_by_role("button", name="Català").click()
         expect(page.get_by_role("heading", name=TRANSPORT_CA)).to_be_visible()
         expect(page.get_by_role("heading", name=TRANSPORT_EN)).to_have_count(0)
-        page.get_by_role("button", name="English").click()
+        page.get_by_role("banner").get_by_role("button", name="English").click()
         expect(page.get_by_role("heading", name=TRANSPORT_EN)).to_be_visible()
 
         page.get_by_role("button", name=f"Give consent: {TRANSPORT_EN}").click()

@@ -34,7 +34,7 @@ def test_register_sign_out_and_sign_in_again(config, browser_page) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.goto(f"{server.url}/account")
-        expect(page.locator("#signed-in-as")).to_contain_text("citizen")
+        expect(page.locator("#signed-in-as")).to_contain_text("resident")
 
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("status")).to_contain_text("You are signed out.")
@@ -52,7 +52,7 @@ def test_register_sign_out_and_sign_in_again(config, browser_page) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page).to_have_url(re.compile(r"/account$"))  # back where the sign-in was asked
-        expect(page.get_by_role("link", name="Your account (citizen)")).to_be_visible()
+        expect(page.get_by_role("link", name="Your account (resident)")).to_be_visible()
 
 
 @pytest.mark.browser

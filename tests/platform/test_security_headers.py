@@ -29,7 +29,7 @@ def test_every_answer_carries_the_strict_headers(client) -> None:  # type: ignor
         assert "unsafe-inline" not in answer.headers["Content-Security-Policy"]
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
-        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in answer.headers  # http public URL
 
 

@@ -19,8 +19,7 @@
       meter.textContent = reading.label;
       label.textContent = reading.label;
       list.replaceChildren();
-      reading.problems.map(function (p) { return "The password " + p; })
-        .concat(reading.suggestions).forEach(function (text) {
+      reading.problems.concat(reading.suggestions).forEach(function (text) {
           var item = document.createElement("li");
           item.textContent = text;
           list.appendChild(item);

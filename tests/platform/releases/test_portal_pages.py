@@ -158,10 +158,12 @@ def test_auditors_see_spending_per_department_dataset_and_period(
     page = client.get("/auditor/budgets")
     assert page.status_code == 200
     assert (
-        "<td>transport-trips</td><td>transport</td><td>trips</td><td>P30D</td><td>4</td><td>0.75</td><td>3.25</td>"
+        "<td>transport-trips</td><td>transport</td><td>trips</td><td>30 days</td><td>4</td><td>0.75</td><td>3.25</td>"
         in page.text
     )
     assert "<td>transport</td><td>trips</td><td>0.75</td><td>1</td>" in page.text
+    catalan = client.get("/auditor/budgets", headers={"Accept-Language": "ca"}).text
+    assert "<td>30 dies</td><td>4</td><td>0,75</td><td>3,25</td>" in catalan
     assert page.text.count('class="limit"') >= 2
     citizen_denied = client.get("/console/")
     assert citizen_denied.status_code == 403

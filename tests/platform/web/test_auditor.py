@@ -15,6 +15,7 @@ from civicdata.audit import record_event
 from civicdata.audit.merkle import leaf_hash, verify_inclusion
 from civicdata.audit.verify import verify_export
 from civicdata.city import sync_city
+from civicdata.i18n import iso_duration
 from civicdata.models import AuditCheckpoint, AuditEvent
 from civicdata.signing.history import KeyHistory
 from policies.tables import policy_sets
@@ -134,6 +135,10 @@ def test_downloads_hold_the_filtered_view_and_the_verifiable_log(auditor, platfo
     assert result.size > max(log["transport"] + log["health"])
 
 
+def _in_words(period: str) -> str:
+    return "calendar month" if period == "calendar-month" else iso_duration(period, "en")
+
+
 def test_policies_in_force_at_a_chosen_time(auditor, platform_):
     sync_city(platform_)
     with platform_.engine.connect() as conn:
@@ -144,7 +149,7 @@ def test_policies_in_force_at_a_chosen_time(auditor, platform_):
     assert platform_.policy_set.content_hash[:16] in page.text
     for policy in platform_.policy_set.policies:
         assert f"<strong>{policy.id}</strong>" in page.text
-        assert f"per {policy.period.label}" in page.text
+        assert f"per {_in_words(policy.period.label)}" in page.text
     earlier = (loaded - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert "No policy set had been loaded" in auditor.get(f"/auditor/policies?at={earlier}").text
     assert platform_.policy_set.content_hash[:16] in auditor.get("/auditor/policies").text  # now
