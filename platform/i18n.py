@@ -229,6 +229,10 @@ def when(value: datetime | date | str | None, style: str = "medium") -> str:
 
 
 def _datetime_attr(value: datetime | date) -> str:
+    """The machine value to the second: pages never show sub-second timing (which
+    could line an entry up with others' activity)."""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
     return value.isoformat()
 
 
